@@ -1,0 +1,49 @@
+# Two commands set everything up: `make lab` opens the course, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Tests never go live and never wait for paced streams, whatever .env says.
+REPLAY := PRIMER_MODE=replay PRIMER_REPLAY_SPEED=0
+
+.PHONY: install lab test unit notebooks check outputs toc bench authored clean
+
+install: $(STAMP)
+
+# Reinstalls only when requirements.txt or pyproject.toml changed.
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; set PYTHON=python3.x")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(BIN)/ruff check helpers tests tools
+	$(BIN)/python tools/normalize.py --check
+	$(REPLAY) $(BIN)/python -m pytest -q -n auto --dist loadfile \
+		--nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests notebooks
+
+unit: $(STAMP)
+	$(REPLAY) $(BIN)/python -m pytest -q tests
+
+# Re-run every notebook in replay mode, store its outputs and normalize it (NB=01_first_request for one).
+outputs: $(STAMP)
+	$(REPLAY) $(BIN)/python tools/normalize.py --execute $(NB)
+	$(BIN)/python tools/toc.py
+
+toc: $(STAMP)
+	$(BIN)/python tools/toc.py
+
+# Rewrite the authored recordings from tools/authored/*.py (NB=... for one).
+authored: $(STAMP)
+	$(BIN)/python tools/authoring.py $(NB)
+
+bench: $(STAMP)
+	$(REPLAY) $(BIN)/python tools/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

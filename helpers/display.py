@@ -1,0 +1,156 @@
+"""Cards for responses in a notebook: text, tool calls, thinking, stop_reason, usage and cost.
+
+`setup` registers these for the SDK's Message type, so evaluating a response shows a card. Both the HTML
+and the plain-text forms are deterministic, because nbval compares them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from .pricing import UnknownPriceError, cost, format_usd
+
+__all__ = ["usage_line", "message_text", "message_html", "register_formatters", "Card", "card"]
+
+_PREVIEW = 300
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def usage_line(usage: Any, model: str) -> str:
+    """'12 in + 30 out tokens · $0.000810', with cache parts when present and 'batch' when batched."""
+    parts = [f"{_get(usage, 'input_tokens', 0) or 0} in"]
+    written = _get(usage, "cache_creation_input_tokens") or 0
+    read = _get(usage, "cache_read_input_tokens") or 0
+    if written:
+        parts.append(f"{written} cache write")
+    if read:
+        parts.append(f"{read} cache read")
+    parts.append(f"{_get(usage, 'output_tokens', 0) or 0} out")
+    try:
+        c = cost(usage, model)
+        price = format_usd(c.total) + (" at the batch rate" if c.batch else "")
+    except UnknownPriceError:
+        price = f"no price known for {model} (see helpers/pricing.py)"
+    return " + ".join(parts) + f" tokens · {price}"
+
+
+def _one_line(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+def _block_text(block: Any) -> str:
+    kind = _get(block, "type")
+    if kind == "text":
+        return "text: " + str(_get(block, "text", "")).replace("\n", "\n      ")
+    if kind == "tool_use":
+        return f"tool_use: {_get(block, 'name')}({_one_line(_get(block, 'input'))})  id={_get(block, 'id')}"
+    if kind == "thinking":
+        thought = str(_get(block, "thinking", ""))
+        preview = thought if len(thought) <= _PREVIEW else thought[:_PREVIEW] + "..."
+        return f"thinking ({len(thought)} chars): " + preview.replace("\n", "\n      ")
+    if kind == "redacted_thinking":
+        return f"redacted_thinking: {len(str(_get(block, 'data', '')))} chars of encrypted data"
+    return f"{kind}: {_one_line(block.to_dict() if hasattr(block, 'to_dict') else block)}"
+
+
+def message_text(message: Any) -> str:
+    """A compact plain-text card of a Message."""
+    model = _get(message, "model", "?")
+    head = f"Message · {model} · stop_reason: {_get(message, 'stop_reason')}"
+    if _get(message, "stop_sequence"):
+        head += f" ({_get(message, 'stop_sequence')!r})"
+    lines = [head]
+    lines += ["  " + _block_text(b) for b in _get(message, "content", []) or []]
+    lines.append("  usage: " + usage_line(_get(message, "usage"), model))
+    return "\n".join(lines)
+
+
+_CSS = (
+    "border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;margin:4px 0;"
+    "font-family:system-ui,sans-serif;font-size:13px;max-width:900px"
+)
+
+
+def _block_html(block: Any) -> str:
+    kind = _get(block, "type")
+    esc = html.escape
+    if kind == "text":
+        return f'<div style="white-space:pre-wrap;margin:6px 0">{esc(str(_get(block, "text", "")))}</div>'
+    if kind == "tool_use":
+        args = esc(json.dumps(_get(block, "input"), ensure_ascii=False, indent=2))
+        return (
+            f'<div style="background:#f6f8fa;border-left:3px solid #8250df;padding:4px 8px;margin:6px 0">'
+            f"<b>tool_use</b> <code>{esc(str(_get(block, 'name')))}</code> "
+            f"<span style=\"color:#57606a\">id {esc(str(_get(block, 'id')))}</span>"
+            f'<pre style="margin:4px 0">{args}</pre></div>'
+        )
+    if kind == "thinking":
+        thought = str(_get(block, "thinking", ""))
+        return (
+            f'<details style="margin:6px 0;color:#57606a"><summary>thinking ({len(thought)} chars)</summary>'
+            f'<div style="white-space:pre-wrap">{esc(thought)}</div></details>'
+        )
+    if kind == "redacted_thinking":
+        return f'<div style="color:#57606a">redacted_thinking ({len(str(_get(block, "data", "")))} chars, encrypted)</div>'
+    data = block.to_dict() if hasattr(block, "to_dict") else block
+    return f"<pre>{esc(kind or '')}: {esc(json.dumps(data, ensure_ascii=False, indent=2))}</pre>"
+
+
+def message_html(message: Any) -> str:
+    """An HTML card of a Message: answer first, thinking collapsed, usage and cost at the foot."""
+    model = str(_get(message, "model", "?"))
+    esc = html.escape
+    stop = str(_get(message, "stop_reason"))
+    if _get(message, "stop_sequence"):
+        stop += f" ({_get(message, 'stop_sequence')!r})"
+    blocks = _get(message, "content", []) or []
+    ordered = [b for b in blocks if _get(b, "type") not in ("thinking", "redacted_thinking")]
+    ordered += [b for b in blocks if _get(b, "type") in ("thinking", "redacted_thinking")]
+    body = "".join(_block_html(b) for b in ordered)
+    return (
+        f'<div style="{_CSS}"><div style="color:#57606a">Message · <code>{esc(model)}</code> · '
+        f"stop_reason <code>{esc(stop)}</code></div>{body}"
+        f'<div style="color:#57606a;border-top:1px solid #eaeef2;padding-top:4px">'
+        f"{esc(usage_line(_get(message, 'usage'), model))}</div></div>"
+    )
+
+
+class Card:
+    """Anything shown with both an HTML and a plain-text form."""
+
+    def __init__(self, text: str, html_text: str):
+        self.text, self.html = text, html_text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def card(message: Any) -> Card:
+    """A Card of a Message (or a dict in its shape), e.g. for a message built from a stream."""
+    return Card(message_text(message), message_html(message))
+
+
+def register_formatters() -> None:
+    """Show SDK Messages as cards in this IPython kernel (idempotent)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    from anthropic.types import Message
+
+    formatters = ip.display_formatter.formatters
+    formatters["text/html"].for_type(Message, message_html)
+    formatters["text/plain"].for_type(Message, lambda m, p, cycle: p.text(message_text(m)))

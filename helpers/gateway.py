@@ -1,0 +1,358 @@
+"""The course gateway: a small HTTP server on loopback that stands in for the Claude API.
+
+In replay mode it answers from recordings: JSON bodies, SSE streams paced by their recorded offsets,
+and JSONL batch results. The SDK reaches it through ANTHROPIC_BASE_URL, so notebook code stays plain
+SDK code. Run standalone to serve every notebook's recordings at once:
+
+    python -m helpers.gateway --recordings notebooks/recordings --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from .recordings import Cursor, Exchange, Recording, RecordingError, ReplayIndex, load_recordings, rewrite_urls
+
+__all__ = ["Gateway", "LogEntry", "MAX_BODY_BYTES", "error_body", "main"]
+
+MAX_BODY_BYTES = 64 * 1024 * 1024
+_ROUTES = re.compile(
+    r"^/v1/(messages(/count_tokens|/batches(/[^/]+(/results|/cancel)?)?)?|models(/[^/]+)?)$"
+)
+_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
+
+
+def error_body(kind: str, message: str) -> dict[str, Any]:
+    """The API's error envelope."""
+    return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One request the gateway answered (what a notebook can show about retries and misses)."""
+
+    method: str
+    path: str
+    status: int
+    kind: str  # json, sse, jsonl, miss, error
+    exchange: str = ""
+    retry_count: int = 0
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    gateway: Gateway
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away is normal (a notebook cell interrupted); never print into a notebook.
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, _GONE):
+            self.gateway._note_crash(exc)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    timeout = 60  # a client that stops sending cannot hold a thread forever
+    server_version = "primer-gateway"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: stderr would land in notebook output
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    # --- request ---------------------------------------------------------------------------
+
+    def _read_body(self) -> bytes | None:
+        """The raw body, or None after answering with an error."""
+        raw_len = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            self._send_error(411, "invalid_request_error", "Send the request body with a Content-Length.")
+            return None
+        try:
+            length = int(raw_len) if raw_len else 0
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            self._send_error(400, "invalid_request_error", f"Content-Length {raw_len!r} is not a valid length.")
+            return None
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            self._send_error(
+                413, "request_too_large", f"Request body of {length} bytes exceeds the gateway's {MAX_BODY_BYTES}."
+            )
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _handle(self, method: str) -> None:
+        gw = self.server.gateway
+        raw = self._read_body()
+        if raw is None:
+            return
+        body: Any = None
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                where = f" (line {e.lineno} column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
+                self._send_error(400, "invalid_request_error", f"Request body is not valid JSON{where}.")
+                return
+        retries = self.headers.get("x-stainless-retry-count", "0")
+        retry_count = int(retries) if retries.isdigit() else 0
+        ex = gw._next(self.client_address[0], method, self.path, body)
+        if ex is None:
+            if not _ROUTES.match(self.path.split("?", 1)[0]):
+                self._send_error(
+                    404, "not_found_error", f"Course gateway: no API route {method} {self.path.split('?', 1)[0]}."
+                )
+                gw._log(LogEntry(method, self.path, 404, "error", retry_count=retry_count))
+                return
+            self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body))
+            gw._log(LogEntry(method, self.path, 400, "miss", retry_count=retry_count))
+            return
+        gw._log(LogEntry(method, self.path, ex.response.status, ex.response.kind, ex.describe(), retry_count))
+        self._serve(ex)
+
+    # --- responses -------------------------------------------------------------------------
+
+    def _send_json(self, status: int, headers: dict[str, str], payload: Any) -> None:
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        self.send_response(status)
+        for k, v in headers.items():
+            if k.lower() != "content-type":
+                self.send_header(k, v)
+        self.send_header("Content-Type", headers.get("content-type", "application/json"))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_error(self, status: int, kind: str, message: str) -> None:
+        # x-should-retry: false -> the SDK raises at once instead of retrying a request that cannot succeed.
+        self._send_json(status, {"x-should-retry": "false"}, error_body(kind, message))
+
+    def _headers_for(self, ex: Exchange) -> dict[str, str]:
+        gw = self.server.gateway
+        headers = {k.lower(): v for k, v in ex.response.headers.items()}
+        retry_after = headers.get("retry-after")
+        if retry_after and gw.speed != 1:
+            # Keep the recorded retry-after visible; tell the SDK to wait in proportion to the replay speed.
+            try:
+                ms = float(retry_after) * 1000 / gw.speed if gw.speed > 0 else 1
+                headers["retry-after-ms"] = str(max(1, round(ms)))
+            except ValueError:
+                pass
+        return headers
+
+    def _serve(self, ex: Exchange) -> None:
+        gw = self.server.gateway
+        resp = ex.response
+        if resp.hold:
+            gw.sleep(resp.hold)  # a deliberate delay (timeout demos): not scaled by speed
+        headers = self._headers_for(ex)
+        if resp.kind == "json":
+            # The Host the client used, so a room's clients get URLs that reach this machine.
+            host = self.headers.get("Host")
+            base = f"http://{host}" if host else gw.url
+            self._send_json(resp.status, headers, rewrite_urls(resp.body, base))
+        elif resp.kind == "jsonl":
+            text = "".join(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in resp.lines or [])
+            headers.setdefault("content-type", "application/binary")
+            self._send_raw(resp.status, headers, text.encode("utf-8"))
+        else:
+            self._send_sse(resp.status, headers, resp.events or [])
+
+    def _send_raw(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_sse(self, status: int, headers: dict[str, str], events: list[dict[str, Any]]) -> None:
+        gw = self.server.gateway
+        headers.setdefault("content-type", "text/event-stream; charset=utf-8")
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        start = gw.clock()
+        for ev in events:
+            if gw.speed > 0:
+                wait = start + float(ev["at"]) / gw.speed - gw.clock()
+                if wait > 0:
+                    gw.sleep(wait)
+            data = ev["data"] if isinstance(ev["data"], str) else json.dumps(ev["data"], ensure_ascii=False, separators=(",", ":"))
+            chunk = f"event: {ev['event']}\ndata: {data}\n\n".encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+class Gateway:
+    """A course gateway on a real socket. `speed` scales recorded stream offsets (0: no waiting);
+    `sleep` and `clock` are injectable so tests never wait."""
+
+    def __init__(
+        self,
+        recordings: Iterable[Recording],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        speed: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        log_size: int = 1000,
+    ):
+        if not speed >= 0:
+            raise ValueError(f"speed must be >= 0, got {speed!r}")
+        self.index = ReplayIndex(recordings)
+        self.speed = float(speed)
+        self.sleep = sleep
+        self.clock = clock
+        self.host = host
+        self.log: deque[LogEntry] = deque(maxlen=log_size)
+        self.crashes: list[BaseException] = []
+        self._cursors: dict[str, Cursor] = {}
+        self._lock = threading.Lock()
+        self._server = _Server((host, port), _Handler)  # binds now: a busy port fails here
+        self._server.gateway = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> Gateway:
+        """Serve in a daemon thread (in a notebook kernel) and return self."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._server.serve_forever, name="primer-gateway", daemon=True)
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        """Stop serving and free the port; safe to call twice."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def reset(self) -> None:
+        """Forget what every client was served, so each recorded sequence starts again."""
+        with self._lock:
+            self._cursors.clear()
+
+    def __enter__(self) -> Gateway:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _next(self, client: str, method: str, path: str, body: Any) -> Exchange | None:
+        # Positions are kept per client address, so a room sharing one gateway do not consume each other's sequences.
+        with self._lock:
+            cursor = self._cursors.get(client)
+            if cursor is None:
+                cursor = self._cursors[client] = Cursor(self.index)
+            return cursor.next(method, path, body)
+
+    def _log(self, entry: LogEntry) -> None:
+        self.log.append(entry)
+
+    def _note_crash(self, exc: BaseException | None) -> None:
+        if exc is not None:
+            self.crashes.append(exc)
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser() -> _Parser:
+    from .config import RECORDINGS_DIR
+
+    p = _Parser(
+        prog="python -m helpers.gateway",
+        description="Serve the course's recordings as a stand-in for the Claude API (replay mode).",
+    )
+    p.add_argument("--recordings", default=str(RECORDINGS_DIR), help="a recording file or a folder of them")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--speed", type=float, default=None, help="stream pacing: 1 as recorded, 0 instant (default: PRIMER_REPLAY_SPEED or 1)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; every failure is one line on stderr and exit status 2."""
+    from .config import ConfigError, replay_speed
+
+    args = _parser().parse_args(argv)
+    prog = "python -m helpers.gateway"
+    try:
+        speed = args.speed if args.speed is not None else replay_speed()
+        if not speed >= 0:
+            raise ConfigError(f"--speed must be >= 0, got {speed}")
+        if not 0 <= args.port <= 65535:
+            raise ConfigError(f"--port must be between 0 and 65535, got {args.port}")
+        recordings = load_recordings(Path(args.recordings))
+        gateway = Gateway(recordings, host=args.host, port=args.port, speed=speed)
+    except (RecordingError, ConfigError) as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"{prog}: error: cannot listen on {args.host}:{args.port} ({e.strerror or e})", file=sys.stderr)
+        return 2
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {args.host}: anyone who can reach this machine can use this gateway.", file=sys.stderr)
+    print(
+        f"Course gateway (replay) serving {len(recordings)} recording(s) at {gateway.url}\n"
+        f"Point a client at it: export ANTHROPIC_BASE_URL={gateway.url}   (Ctrl-C stops it)",
+        flush=True,
+    )
+    try:
+        gateway.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        gateway._server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,410 @@
+"""The recording format: load and validate, match requests, explain misses, save.
+
+A recording is one JSON file per notebook (format documented in notebooks/recordings/README.md):
+provenance plus an ordered list of exchanges, each a request (method, path, JSON body) and a response
+(status, allow-listed headers, and one of a JSON body, SSE events with time offsets, or JSONL lines).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+__all__ = [
+    "FORMAT",
+    "ALLOWED_RESPONSE_HEADERS",
+    "RecordingError",
+    "Request",
+    "Response",
+    "Exchange",
+    "Recording",
+    "load_recording",
+    "load_recordings",
+    "canonical_body",
+    "canonical_path",
+    "first_difference",
+    "ReplayIndex",
+    "Cursor",
+    "dumps_recording",
+    "save_recording",
+    "is_allowed_header",
+    "parse_recording",
+    "rewrite_urls",
+]
+
+FORMAT = 1
+# Response headers a recording may keep. Request headers are never stored.
+ALLOWED_RESPONSE_HEADERS = ("content-type", "request-id", "retry-after", "x-should-retry")
+_ALLOWED_PREFIXES = ("anthropic-ratelimit-",)
+_METHODS = ("GET", "POST", "DELETE")
+_SOURCES = ("authored", "recorded")
+
+
+class RecordingError(ValueError):
+    """A recording file is missing or malformed; the message names the file and the position."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+def is_allowed_header(name: str) -> bool:
+    """Whether a response header may be stored in a recording (an allow-list: no cookies, no ids)."""
+    low = name.lower()
+    return low in ALLOWED_RESPONSE_HEADERS or low.startswith(_ALLOWED_PREFIXES)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: Any = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.method, canonical_path(self.path), canonical_body(self.body))
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    events: list[dict[str, Any]] | None = None
+    lines: list[Any] | None = None
+    hold: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        return "sse" if self.events is not None else "jsonl" if self.lines is not None else "json"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    request: Request
+    response: Response
+    index: int
+    label: str = ""
+    recording: str = ""
+
+    def describe(self) -> str:
+        label = f" ({self.label!r})" if self.label else ""
+        return f"exchange {self.index}{label} of {self.recording}"
+
+
+@dataclass
+class Recording:
+    name: str
+    provenance: dict[str, Any]
+    exchanges: list[Exchange]
+    path: Path | None = None
+
+    @property
+    def authored(self) -> bool:
+        return self.provenance.get("source") == "authored"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "provenance": self.provenance,
+            "exchanges": [_exchange_json(x) for x in self.exchanges],
+        }
+
+
+def canonical_body(body: Any) -> str:
+    """The body as canonical JSON: key order and whitespace do not matter."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_path(path: str) -> str:
+    """The path with its query parameters sorted, so `?b=1&a=2` matches `?a=2&b=1`."""
+    parts = urlsplit(path)
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return parts.path + (f"?{query}" if query else "")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def first_difference(recorded: Any, sent: Any, where: str = "body") -> str | None:
+    """The first JSON path where two values differ, described in one phrase; None when equal."""
+    if isinstance(recorded, dict) and isinstance(sent, dict):
+        for key in sorted(set(recorded) | set(sent)):
+            here = f"{where}.{key}"
+            if key not in sent:
+                return f"{here}: recorded {_short(recorded[key])}, the request has no such field"
+            if key not in recorded:
+                return f"{here}: the request sends {_short(sent[key])}, the recording has no such field"
+            found = first_difference(recorded[key], sent[key], here)
+            if found:
+                return found
+        return None
+    if isinstance(recorded, list) and isinstance(sent, list):
+        for i, (a, b) in enumerate(zip(recorded, sent)):
+            found = first_difference(a, b, f"{where}[{i}]")
+            if found:
+                return found
+        if len(recorded) != len(sent):
+            return f"{where}: recorded {len(recorded)} items, the request sends {len(sent)}"
+        return None
+    if recorded == sent and type(recorded) is type(sent):
+        return None
+    return f"{where}: recorded {_short(recorded)}, the request sends {_short(sent)}"
+
+
+# --- loading and validation -------------------------------------------------------------------
+
+
+def _fail(source: str, where: str, problem: str) -> RecordingError:
+    return RecordingError(f"{source}: {where}: {problem}")
+
+
+def _parse_exchange(raw: Any, i: int, source: str, name: str) -> Exchange:
+    where = f"exchanges[{i}]"
+    if not isinstance(raw, dict):
+        raise _fail(source, where, "must be an object with request and response")
+    req, resp = raw.get("request"), raw.get("response")
+    if not isinstance(req, dict) or not isinstance(resp, dict):
+        raise _fail(source, where, "needs a request object and a response object")
+    method = req.get("method")
+    if method not in _METHODS:
+        raise _fail(source, f"{where}.request.method", f"must be one of {', '.join(_METHODS)}, got {method!r}")
+    path = req.get("path")
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise _fail(source, f"{where}.request.path", f"must be a path starting with '/', got {path!r}")
+    status = resp.get("status")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise _fail(source, f"{where}.response.status", f"must be an HTTP status code, got {status!r}")
+    headers = resp.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise _fail(source, f"{where}.response.headers", "must map header names to strings")
+    for h in headers:
+        if not is_allowed_header(h):
+            raise _fail(source, f"{where}.response.headers.{h}", "is not on the allow-list of response headers")
+    kinds = [k for k in ("body", "events", "lines") if k in resp]
+    if len(kinds) != 1:
+        raise _fail(source, f"{where}.response", "needs exactly one of body, events, lines")
+    events = resp.get("events")
+    if events is not None:
+        if not isinstance(events, list):
+            raise _fail(source, f"{where}.response.events", "must be a list")
+        last = 0.0
+        for j, ev in enumerate(events):
+            at = ev.get("at") if isinstance(ev, dict) else None
+            if not isinstance(ev, dict) or not isinstance(ev.get("event"), str) or "data" not in ev:
+                raise _fail(source, f"{where}.response.events[{j}]", "needs event (a name) and data")
+            if not isinstance(at, (int, float)) or isinstance(at, bool) or at < last:
+                raise _fail(source, f"{where}.response.events[{j}].at", "must be seconds, not decreasing")
+            last = float(at)
+    lines = resp.get("lines")
+    if lines is not None and not isinstance(lines, list):
+        raise _fail(source, f"{where}.response.lines", "must be a list")
+    hold = resp.get("hold", 0.0)
+    if not isinstance(hold, (int, float)) or isinstance(hold, bool) or not 0 <= hold <= 30:
+        raise _fail(source, f"{where}.response.hold", "must be seconds between 0 and 30")
+    return Exchange(
+        request=Request(method=method, path=path, body=req.get("body")),
+        response=Response(
+            status=status, headers=dict(headers), body=resp.get("body"), events=events, lines=lines, hold=hold
+        ),
+        index=i,
+        label=str(raw.get("label", "")),
+        recording=name,
+    )
+
+
+def parse_recording(data: Any, name: str, source: str) -> Recording:
+    """Validate parsed JSON as a recording; RecordingError names `source` and the position."""
+    if not isinstance(data, dict):
+        raise _fail(source, "top level", "must be an object with format, provenance and exchanges")
+    if data.get("format") != FORMAT:
+        raise _fail(source, "format", f"must be {FORMAT}, got {data.get('format')!r}")
+    prov = data.get("provenance")
+    if not isinstance(prov, dict) or prov.get("source") not in _SOURCES:
+        raise _fail(source, "provenance.source", f"must be one of {', '.join(_SOURCES)}")
+    raw = data.get("exchanges")
+    if not isinstance(raw, list):
+        raise _fail(source, "exchanges", "must be a list")
+    exchanges = [_parse_exchange(x, i, source, name) for i, x in enumerate(raw)]
+    return Recording(name=name, provenance=prov, exchanges=exchanges)
+
+
+def load_recording(path: str | os.PathLike[str]) -> Recording:
+    """Load and validate one recording file."""
+    p = Path(path)
+    source = str(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RecordingError(f"{source}: no such recording file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise RecordingError(f"{source}: cannot be read ({e})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise RecordingError(f"{source}: line {e.lineno} column {e.colno}: not valid JSON ({e.msg})") from None
+    rec = parse_recording(data, p.stem, source)
+    rec.path = p
+    return rec
+
+
+def load_recordings(path: str | os.PathLike[str]) -> list[Recording]:
+    """Load one file, or every *.json in a directory (sorted)."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(p.glob("*.json"))
+        if not files:
+            raise RecordingError(f"{p}: no recordings (*.json) in this directory")
+        return [load_recording(f) for f in files]
+    return [load_recording(p)]
+
+
+# --- matching -----------------------------------------------------------------------------------
+
+
+class ReplayIndex:
+    """All exchanges of some recordings, grouped by their match key in recorded order."""
+
+    def __init__(self, recordings: Iterable[Recording]):
+        self.recordings = list(recordings)
+        self.by_key: dict[tuple[str, str, str], list[Exchange]] = {}
+        for rec in self.recordings:
+            for ex in rec.exchanges:
+                self.by_key.setdefault(ex.request.key, []).append(ex)
+
+    def closest(self, method: str, path: str, body: Any) -> Exchange | None:
+        """The recorded request most like this one: same method and path first, then most similar body."""
+        wanted_path = canonical_path(path)
+        wanted = canonical_body(body)[:20000]
+        best: tuple[tuple[int, int, float], Exchange] | None = None
+        for rec in self.recordings:
+            for ex in rec.exchanges:
+                same_route = urlsplit(ex.request.path).path == urlsplit(path).path
+                score = (
+                    int(same_route and ex.request.method == method),
+                    int(canonical_path(ex.request.path) == wanted_path),
+                    difflib.SequenceMatcher(None, canonical_body(ex.request.body)[:20000], wanted).quick_ratio(),
+                )
+                if best is None or score > best[0]:
+                    best = (score, ex)
+        return best[1] if best else None
+
+    def miss_message(self, method: str, path: str, body: Any) -> str:
+        names = ", ".join(f"{r.name}.json" for r in self.recordings) or "no recordings"
+        text = f"Course gateway (replay): {method} {path} is not in the recording ({names})."
+        near = self.closest(method, path, body)
+        if near is not None:
+            diff = None
+            if near.request.method != method or canonical_path(near.request.path) != canonical_path(path):
+                diff = f"recorded {near.request.method} {near.request.path}"
+            else:
+                diff = first_difference(near.request.body, body)
+            text += f" Closest: {near.describe()}; first difference at {diff}."
+        text += (
+            " Replay answers only recorded requests: to send this one to the real API, put your key in .env"
+            " and set PRIMER_MODE=live (see 00_start_here.ipynb)."
+        )
+        return text
+
+
+class Cursor:
+    """One client's position in a ReplayIndex: identical requests are served in recorded order,
+    then the last one repeats."""
+
+    def __init__(self, index: ReplayIndex):
+        self.index = index
+        self.used: dict[tuple[str, str, str], int] = {}
+
+    def next(self, method: str, path: str, body: Any) -> Exchange | None:
+        key = (method, canonical_path(path), canonical_body(body))
+        found = self.index.by_key.get(key)
+        if not found:
+            return None
+        n = self.used.get(key, 0)
+        self.used[key] = n + 1
+        return found[min(n, len(found) - 1)]
+
+
+# --- saving -------------------------------------------------------------------------------------
+
+
+def _exchange_json(ex: Exchange) -> dict[str, Any]:
+    req: dict[str, Any] = {"method": ex.request.method, "path": ex.request.path}
+    if ex.request.body is not None:
+        req["body"] = ex.request.body
+    r = ex.response
+    resp: dict[str, Any] = {"status": r.status, "headers": r.headers}
+    if r.hold:
+        resp["hold"] = r.hold
+    if r.events is not None:
+        resp["events"] = r.events
+    elif r.lines is not None:
+        resp["lines"] = r.lines
+    else:
+        resp["body"] = r.body
+    out: dict[str, Any] = {"label": ex.label} if ex.label else {}
+    out.update(request=req, response=resp)
+    return out
+
+
+_COMPACT = ("events", "lines")
+
+
+def _pretty(value: Any, indent: int, key: str | None = None) -> str:
+    pad, inner = " " * indent, " " * (indent + 2)
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_pretty(v, indent + 2, k)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and value:
+        if key in _COMPACT:  # one event or line per text line keeps diffs readable
+            items = [inner + json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in value]
+        else:
+            items = [inner + _pretty(v, indent + 2) for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def dumps_recording(rec: Recording | dict[str, Any]) -> str:
+    """Serialize a recording: indented, one SSE event or JSONL line per text line."""
+    data = rec.to_json() if isinstance(rec, Recording) else rec
+    return _pretty(data, 0) + "\n"
+
+
+def save_recording(rec: Recording | dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write atomically: a temporary file in the same folder, renamed over the target when complete."""
+    target = Path(path)
+    text = dumps_recording(rec)
+    data = json.loads(text)
+    parse_recording(data, target.stem, str(target))  # never write what we could not load back
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+_API_URL = re.compile(r"https://api\.anthropic\.com")
+
+
+def rewrite_urls(value: Any, base_url: str) -> Any:
+    """Replace absolute API URLs (e.g. a batch's results_url) with `base_url` in every string."""
+    if isinstance(value, str):
+        return _API_URL.sub(base_url.rstrip("/"), value)
+    if isinstance(value, dict):
+        return {k: rewrite_urls(v, base_url) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rewrite_urls(v, base_url) for v in value]
+    return value
