@@ -9,12 +9,13 @@ from __future__ import annotations
 from .config import ConfigError, resolve_mode
 from .models import HAIKU, MODELS, OPUS, SONNET, model_info
 from .pricing import PRICES, cost, format_usd, price_of
-from .session import current_session, setup, teardown
+from .session import current_session, gateway_log, setup, teardown
 
 __all__ = [
     "setup",
     "teardown",
     "current_session",
+    "gateway_log",
     "ConfigError",
     "resolve_mode",
     "OPUS",

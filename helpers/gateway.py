@@ -48,6 +48,8 @@ class LogEntry:
     kind: str  # json, sse, jsonl, miss, error
     exchange: str = ""
     retry_count: int = 0
+    auth: str = "none"  # which header carried the key: "bearer", "x-api-key" or "none" (never the key itself)
+    version: str = ""  # the anthropic-version header the client sent
 
 
 class _Server(ThreadingHTTPServer):
@@ -116,21 +118,34 @@ class _Handler(BaseHTTPRequestHandler):
                 where = f" (line {e.lineno} column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
                 self._send_error(400, "invalid_request_error", f"Request body is not valid JSON{where}.")
                 return
-        retries = self.headers.get("x-stainless-retry-count", "0")
-        retry_count = int(retries) if retries.isdigit() else 0
+        seen = self._seen()
         ex = gw._next(self.client_address[0], method, self.path, body)
         if ex is None:
             if not _ROUTES.match(self.path.split("?", 1)[0]):
                 self._send_error(
                     404, "not_found_error", f"Course gateway: no API route {method} {self.path.split('?', 1)[0]}."
                 )
-                gw._log(LogEntry(method, self.path, 404, "error", retry_count=retry_count))
+                gw._log(LogEntry(method, self.path, 404, "error", **seen))
                 return
             self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body))
-            gw._log(LogEntry(method, self.path, 400, "miss", retry_count=retry_count))
+            gw._log(LogEntry(method, self.path, 400, "miss", **seen))
             return
-        gw._log(LogEntry(method, self.path, ex.response.status, ex.response.kind, ex.describe(), retry_count))
+        gw._log(LogEntry(method, self.path, ex.response.status, ex.response.kind, ex.describe(), **seen))
         self._serve(ex)
+
+    def _seen(self) -> dict[str, Any]:
+        """What the log may keep about the request's headers: never a key."""
+        retries = self.headers.get("x-stainless-retry-count", "0")
+        auth = "none"
+        if self.headers.get("Authorization", "").lower().startswith("bearer "):
+            auth = "bearer"
+        elif self.headers.get("x-api-key"):
+            auth = "x-api-key"
+        return {
+            "retry_count": int(retries) if retries.isdigit() else 0,
+            "auth": auth,
+            "version": self.headers.get("anthropic-version", "")[:40],
+        }
 
     # --- responses -------------------------------------------------------------------------
 

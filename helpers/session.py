@@ -23,7 +23,7 @@ from .config import (
 from .gateway import Gateway
 from .recordings import Recording, load_recording
 
-__all__ = ["Session", "setup", "current_session", "teardown"]
+__all__ = ["Session", "setup", "current_session", "teardown", "gateway_log"]
 
 _NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
 
@@ -51,6 +51,13 @@ def current_session() -> Session:
     if _current is None:
         raise ConfigError("No course session yet: run the notebook's first cell, helpers.setup(...).")
     return _current
+
+
+def gateway_log() -> list[dict[str, object]]:
+    """What this notebook's gateway answered so far, oldest first (no keys, no bodies)."""
+    from dataclasses import asdict
+
+    return [asdict(e) for e in current_session().gateway.log]
 
 
 def teardown() -> None:

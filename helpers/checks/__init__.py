@@ -1,0 +1,59 @@
+"""Self-checks for the exercises: each returns a Result that says "correct" or exactly what is wrong.
+
+One module per notebook topic (e.g. `helpers.checks.first_request`); this module holds what they share.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+__all__ = ["Result", "result", "close_to", "unfilled"]
+
+
+@dataclass
+class Result:
+    """The outcome of a self-check: shown as a green tick or a list of what to fix."""
+
+    title: str
+    problems: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        if self.ok:
+            return f"✅ {self.title}: correct." + (f" {self.note}" if self.note else "")
+        lines = [f"❌ {self.title}: not yet."] + [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        if self.ok:
+            extra = f" {html.escape(self.note)}" if self.note else ""
+            return f'<div style="color:#1a7f37">✅ <b>{html.escape(self.title)}</b>: correct.{extra}</div>'
+        items = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
+        return (
+            f'<div style="color:#cf222e">❌ <b>{html.escape(self.title)}</b>: not yet.'
+            f'<ul style="margin:2px 0">{items}</ul></div>'
+        )
+
+
+def result(title: str, problems: list[str], note: str = "") -> Result:
+    return Result(title, list(problems), note)
+
+
+def close_to(value: object, expected: float, rel: float = 1e-6) -> bool:
+    """Whether `value` is a number within a relative tolerance of `expected`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value - expected) <= rel * max(abs(expected), 1e-12)
+
+
+def unfilled(value: object) -> bool:
+    """Whether an exercise placeholder (`...`) is still in place."""
+    return value is Ellipsis
