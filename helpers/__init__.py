@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .config import ConfigError, resolve_mode
 from .models import HAIKU, MODELS, OPUS, SONNET, model_info
 from .pricing import PRICES, cost, format_usd, price_of
-from .session import current_session, gateway_log, setup, teardown
 
 __all__ = [
     "setup",
@@ -28,3 +29,14 @@ __all__ = [
     "cost",
     "format_usd",
 ]
+
+_SESSION_NAMES = ("setup", "teardown", "current_session", "gateway_log")
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use, so `python -m helpers.gateway` does not import the gateway twice.
+    if name in _SESSION_NAMES:
+        from . import session
+
+        return getattr(session, name)
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")

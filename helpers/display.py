@@ -88,7 +88,7 @@ def _block_html(block: Any) -> str:
         return (
             f'<div style="background:#f6f8fa;border-left:3px solid #8250df;padding:4px 8px;margin:6px 0">'
             f"<b>tool_use</b> <code>{esc(str(_get(block, 'name')))}</code> "
-            f"<span style=\"color:#57606a\">id {esc(str(_get(block, 'id')))}</span>"
+            f'<span style="color:#57606a">id {esc(str(_get(block, "id")))}</span>'
             f'<pre style="margin:4px 0">{args}</pre></div>'
         )
     if kind == "thinking":
@@ -98,7 +98,9 @@ def _block_html(block: Any) -> str:
             f'<div style="white-space:pre-wrap">{esc(thought)}</div></details>'
         )
     if kind == "redacted_thinking":
-        return f'<div style="color:#57606a">redacted_thinking ({len(str(_get(block, "data", "")))} chars, encrypted)</div>'
+        return (
+            f'<div style="color:#57606a">redacted_thinking ({len(str(_get(block, "data", "")))} chars, encrypted)</div>'
+        )
     data = block.to_dict() if hasattr(block, "to_dict") else block
     return f"<pre>{esc(kind or '')}: {esc(json.dumps(data, ensure_ascii=False, indent=2))}</pre>"
 

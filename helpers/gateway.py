@@ -27,9 +27,7 @@ from .recordings import Cursor, Exchange, Recording, RecordingError, ReplayIndex
 __all__ = ["Gateway", "LogEntry", "MAX_BODY_BYTES", "error_body", "main"]
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
-_ROUTES = re.compile(
-    r"^/v1/(messages(/count_tokens|/batches(/[^/]+(/results|/cancel)?)?)?|models(/[^/]+)?)$"
-)
+_ROUTES = re.compile(r"^/v1/(messages(/count_tokens|/batches(/[^/]+(/results|/cancel)?)?)?|models(/[^/]+)?)$")
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 
 
@@ -189,7 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
             base = f"http://{host}" if host else gw.url
             self._send_json(resp.status, headers, rewrite_urls(resp.body, base))
         elif resp.kind == "jsonl":
-            text = "".join(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in resp.lines or [])
+            text = "".join(
+                json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in resp.lines or []
+            )
             headers.setdefault("content-type", "application/binary")
             self._send_raw(resp.status, headers, text.encode("utf-8"))
         else:
@@ -219,7 +219,11 @@ class _Handler(BaseHTTPRequestHandler):
                 wait = start + float(ev["at"]) / gw.speed - gw.clock()
                 if wait > 0:
                     gw.sleep(wait)
-            data = ev["data"] if isinstance(ev["data"], str) else json.dumps(ev["data"], ensure_ascii=False, separators=(",", ":"))
+            data = (
+                ev["data"]
+                if isinstance(ev["data"], str)
+                else json.dumps(ev["data"], ensure_ascii=False, separators=(",", ":"))
+            )
             chunk = f"event: {ev['event']}\ndata: {data}\n\n".encode()
             self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             self.wfile.flush()
@@ -269,7 +273,9 @@ class Gateway:
     def start(self) -> Gateway:
         """Serve in a daemon thread (in a notebook kernel) and return self."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="primer-gateway", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="primer-gateway", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -329,7 +335,12 @@ def _parser() -> _Parser:
     p.add_argument("--recordings", default=str(RECORDINGS_DIR), help="a recording file or a folder of them")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
-    p.add_argument("--speed", type=float, default=None, help="stream pacing: 1 as recorded, 0 instant (default: PRIMER_REPLAY_SPEED or 1)")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="stream pacing: 1 as recorded, 0 instant (default: PRIMER_REPLAY_SPEED or 1)",
+    )
     return p
 
 
@@ -354,7 +365,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prog}: error: cannot listen on {args.host}:{args.port} ({e.strerror or e})", file=sys.stderr)
         return 2
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: listening on {args.host}: anyone who can reach this machine can use this gateway.", file=sys.stderr)
+        print(
+            f"warning: listening on {args.host}: anyone who can reach this machine can use this gateway.",
+            file=sys.stderr,
+        )
     print(
         f"Course gateway (replay) serving {len(recordings)} recording(s) at {gateway.url}\n"
         f"Point a client at it: export ANTHROPIC_BASE_URL={gateway.url}   (Ctrl-C stops it)",

@@ -149,7 +149,7 @@ def first_difference(recorded: Any, sent: Any, where: str = "body") -> str | Non
                 return found
         return None
     if isinstance(recorded, list) and isinstance(sent, list):
-        for i, (a, b) in enumerate(zip(recorded, sent)):
+        for i, (a, b) in enumerate(zip(recorded, sent, strict=False)):
             found = first_difference(a, b, f"{where}[{i}]")
             if found:
                 return found

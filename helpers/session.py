@@ -12,8 +12,8 @@ import sys
 from dataclasses import dataclass
 
 from .config import (
-    RECORDINGS_DIR,
     PLACEHOLDER_KEY,
+    RECORDINGS_DIR,
     ConfigError,
     has_real_key,
     load_env,
@@ -90,9 +90,7 @@ def setup(name: str) -> None:
     mode = resolve_mode()
     speed = replay_speed()
     if mode != "replay":
-        raise ConfigError(
-            f"PRIMER_MODE={mode} is not built yet in this version of the course; use PRIMER_MODE=replay."
-        )
+        raise ConfigError(f"PRIMER_MODE={mode} is not built yet in this version of the course; use PRIMER_MODE=replay.")
     path = RECORDINGS_DIR / f"{name}.json"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in RECORDINGS_DIR.glob("*.json"))) or "none"

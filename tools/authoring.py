@@ -136,8 +136,16 @@ def headers(seed: str, **extra: str) -> dict[str, str]:
     return {"content-type": "application/json", "request-id": make_id("req_", seed), **extra}
 
 
-def json_exchange(label: str, path: str, body: Any, status: int, response: Any, *, method: str = "POST",
-                  extra_headers: dict[str, str] | None = None) -> dict[str, Any]:
+def json_exchange(
+    label: str,
+    path: str,
+    body: Any,
+    status: int,
+    response: Any,
+    *,
+    method: str = "POST",
+    extra_headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
     req: dict[str, Any] = {"method": method, "path": path}
     if body is not None:
         req["body"] = body
@@ -148,13 +156,24 @@ def json_exchange(label: str, path: str, body: Any, status: int, response: Any, 
     }
 
 
-def message_exchange(label: str, request: dict[str, Any], content: list[dict[str, Any]] | str, **kw: Any) -> dict[str, Any]:
+def message_exchange(
+    label: str, request: dict[str, Any], content: list[dict[str, Any]] | str, **kw: Any
+) -> dict[str, Any]:
     """A POST /v1/messages exchange answered by `message(...)`."""
     return json_exchange(label, "/v1/messages", request, 200, message(request, content, seed=label, **kw))
 
 
-def error_exchange(label: str, path: str, body: Any, status: int, kind: str, text: str, *, method: str = "POST",
-                   extra_headers: dict[str, str] | None = None) -> dict[str, Any]:
+def error_exchange(
+    label: str,
+    path: str,
+    body: Any,
+    status: int,
+    kind: str,
+    text: str,
+    *,
+    method: str = "POST",
+    extra_headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
     envelope = {"type": "error", "error": {"type": kind, "message": text}, "request_id": make_id("req_", label)}
     return json_exchange(label, path, body, status, envelope, method=method, extra_headers=extra_headers)
 
@@ -199,26 +218,52 @@ def stream_events(
             raw = json.dumps(block["input"], ensure_ascii=False)
             pieces = [""] + [raw[j : j + 12] for j in range(0, len(raw), 12)]
             for piece in pieces:
-                add(clock, "content_block_delta", {"index": i, "delta": {"type": "input_json_delta", "partial_json": piece}})
+                add(
+                    clock,
+                    "content_block_delta",
+                    {"index": i, "delta": {"type": "input_json_delta", "partial_json": piece}},
+                )
                 clock += 3 / tokens_per_second
         elif kind == "thinking":
-            add(t, "content_block_start", {"index": i, "content_block": {"type": "thinking", "thinking": "", "signature": ""}})
+            add(
+                t,
+                "content_block_start",
+                {"index": i, "content_block": {"type": "thinking", "thinking": "", "signature": ""}},
+            )
             for piece in chunk_text(block["thinking"], 4):
                 add(clock, "content_block_delta", {"index": i, "delta": {"type": "thinking_delta", "thinking": piece}})
                 clock += max(1, estimate_tokens(piece)) / tokens_per_second
-            add(clock, "content_block_delta", {"index": i, "delta": {"type": "signature_delta", "signature": block["signature"]}})
+            add(
+                clock,
+                "content_block_delta",
+                {"index": i, "delta": {"type": "signature_delta", "signature": block["signature"]}},
+            )
         else:
             add(clock, "content_block_start", {"index": i, "content_block": block})
         add(clock, "content_block_stop", {"index": i})
         t = clock
-    out_usage = {k: msg["usage"][k] for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")}
-    add(clock, "message_delta", {"delta": {"stop_reason": msg["stop_reason"], "stop_sequence": msg["stop_sequence"]}, "usage": out_usage})
+    out_usage = {
+        k: msg["usage"][k]
+        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+    }
+    add(
+        clock,
+        "message_delta",
+        {"delta": {"stop_reason": msg["stop_reason"], "stop_sequence": msg["stop_sequence"]}, "usage": out_usage},
+    )
     add(clock, "message_stop", {})
     return events
 
 
-def stream_exchange(label: str, request: dict[str, Any], content: list[dict[str, Any]] | str, *,
-                    first_token: float = 0.45, tokens_per_second: float = 70.0, **kw: Any) -> dict[str, Any]:
+def stream_exchange(
+    label: str,
+    request: dict[str, Any],
+    content: list[dict[str, Any]] | str,
+    *,
+    first_token: float = 0.45,
+    tokens_per_second: float = 70.0,
+    **kw: Any,
+) -> dict[str, Any]:
     """A streamed POST /v1/messages exchange (the request must carry "stream": true)."""
     msg = message(request, content, seed=label, **kw)
     return {

@@ -41,10 +41,18 @@ def _clean_output(out: dict[str, Any]) -> dict[str, Any]:
     kind = out.get("output_type")
     if kind == "error":
         evalue = _ANSI.sub("", out.get("evalue", ""))
-        return {"output_type": "error", "ename": out.get("ename", ""), "evalue": evalue,
-                "traceback": [f"{out.get('ename', '')}: {evalue}"]}
+        return {
+            "output_type": "error",
+            "ename": out.get("ename", ""),
+            "evalue": evalue,
+            "traceback": [f"{out.get('ename', '')}: {evalue}"],
+        }
     if kind == "stream":
-        return {"output_type": "stream", "name": out["name"], "text": _lines(_IPYKERNEL_PATH.sub("<cell>", _text(out["text"])))}
+        return {
+            "output_type": "stream",
+            "name": out["name"],
+            "text": _lines(_IPYKERNEL_PATH.sub("<cell>", _text(out["text"]))),
+        }
     clean = dict(out)
     clean["metadata"] = out.get("metadata", {})
     return clean

@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
             if not args.check:
                 p.write_text(text, encoding="utf-8")
     for p in stale:
-        print(f"{'out of date' if args.check else 'updated'}: {p.relative_to(ROOT)}", file=sys.stderr if args.check else sys.stdout)
+        print(
+            f"{'out of date' if args.check else 'updated'}: {p.relative_to(ROOT)}",
+            file=sys.stderr if args.check else sys.stdout,
+        )
     if args.check and stale:
         print("Fix with `make toc`.", file=sys.stderr)
         return 1

@@ -1,0 +1,83 @@
+"""`python -m helpers.gateway`: serves recordings; every bad input is one line and exit status 2."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from helpers.config import RECORDINGS_DIR
+
+CMD = [sys.executable, "-m", "helpers.gateway"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CMD, *args], capture_output=True, text=True, timeout=30)
+
+
+def test_help():
+    out = run("--help")
+    assert out.returncode == 0 and "--recordings" in out.stdout and "--port" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--port", "x"], "invalid int value"),
+        (["--bogus"], "unrecognized arguments"),
+        (["--port", "70000"], "--port must be between"),
+        (["--speed", "-2"], "--speed must be >= 0"),
+        (["--recordings", "/nonexistent/rec.json"], "no such recording file"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(args, fragment):
+    out = run(*args)
+    assert out.returncode == 2
+    assert fragment in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_corrupt_recording_names_file_and_position(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": 1, "provenance": {"source": "authored"}, "exchanges": [{"request": 3}]}')
+    out = run("--recordings", str(bad))
+    assert out.returncode == 2 and str(bad) in out.stderr and "exchanges[0]" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_busy_port_is_one_line_and_exit_2():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        out = run("--port", str(s.getsockname()[1]))
+    assert out.returncode == 2 and "cannot listen" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_serves_every_recording_and_the_primer_request():
+    proc = subprocess.Popen(
+        [*CMD, "--recordings", str(RECORDINGS_DIR), "--port", "0", "--speed", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        url = first.split(" at ")[1].strip()
+        body = {
+            "model": "claude-opus-4-6",
+            "max_tokens": 1024,
+            "messages": [{"role": "user", "content": "Hello, Claude!"}],
+        }
+        req = urllib.request.Request(
+            f"{url}/v1/messages",
+            data=json.dumps(body).encode(),
+            headers={"x-api-key": "k", "anthropic-version": "2023-06-01", "content-type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert json.loads(resp.read())["type"] == "message"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,282 @@
+"""The gateway on a real loopback socket, driven by the SDK and by raw HTTP (as cURL does)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+
+import anthropic
+import pytest
+
+from helpers.gateway import Gateway
+
+HELLO = {"model": "claude-opus-4-6", "max_tokens": 1024, "messages": [{"role": "user", "content": "Hello, Claude!"}]}
+
+
+def message(text: str, model: str = "claude-opus-4-6") -> dict:
+    return {
+        "model": model,
+        "id": "msg_01test",
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 10, "output_tokens": 5},
+    }
+
+
+def json_ex(body, reply, status=200, headers=None, path="/v1/messages", method="POST", **resp):
+    return {
+        "request": {"method": method, "path": path, "body": body},
+        "response": {"status": status, "headers": headers or {}, "body": reply, **resp},
+    }
+
+
+def stream_ex(body, offsets):
+    msg = dict(message(""), content=[], stop_reason=None)
+    events = [
+        {"at": offsets[0], "event": "message_start", "data": {"type": "message_start", "message": msg}},
+        {
+            "at": offsets[0],
+            "event": "content_block_start",
+            "data": {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        },
+    ]
+    for i, at in enumerate(offsets[1:]):
+        events.append(
+            {
+                "at": at,
+                "event": "content_block_delta",
+                "data": {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": f"w{i} "}},
+            }
+        )
+    last = offsets[-1]
+    events += [
+        {"at": last, "event": "content_block_stop", "data": {"type": "content_block_stop", "index": 0}},
+        {
+            "at": last,
+            "event": "message_delta",
+            "data": {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": 7},
+            },
+        },
+        {"at": last, "event": "message_stop", "data": {"type": "message_stop"}},
+    ]
+    return {
+        "request": {"method": "POST", "path": "/v1/messages", "body": body},
+        "response": {"status": 200, "headers": {"content-type": "text/event-stream; charset=utf-8"}, "events": events},
+    }
+
+
+def client(gw: Gateway, **kw) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=gw.url, api_key="test-key-not-real", **kw)
+
+
+def raw(
+    gw: Gateway,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    source: str | None = None,
+):
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5, source_address=(source, 0) if source else None)
+    conn.request(method, path, body=body, headers=headers or {})
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, dict(resp.getheaders()), data
+
+
+def test_sdk_gets_the_recorded_message_with_bearer_auth(serve):
+    gw = serve([json_ex(HELLO, message("Hi there"))])
+    msg = client(gw).messages.create(**HELLO)
+    assert msg.content[0].text == "Hi there" and msg.usage.output_tokens == 5
+    assert gw.log[-1].auth == "bearer" and gw.log[-1].status == 200
+
+
+def test_curl_style_request_with_x_api_key_and_old_version(serve):
+    gw = serve([json_ex(HELLO, message("Hi there"))])
+    body = json.dumps(HELLO, indent=2).encode()  # other whitespace and key order than the recording
+    status, headers, data = raw(
+        gw,
+        "POST",
+        "/v1/messages",
+        body,
+        {"x-api-key": "sk-test", "anthropic-version": "2023-06-01", "content-type": "application/json"},
+    )
+    assert status == 200 and json.loads(data)["content"][0]["text"] == "Hi there"
+    assert (gw.log[-1].auth, gw.log[-1].version) == ("x-api-key", "2023-06-01")
+
+
+def test_a_miss_is_an_immediate_non_retried_400_that_explains_itself(serve):
+    gw = serve([json_ex(HELLO, message("Hi"))])
+    other = dict(HELLO, messages=[{"role": "user", "content": "Hello!"}])
+    with pytest.raises(anthropic.BadRequestError) as err:
+        client(gw).messages.create(**other)
+    text = str(err.value)
+    assert "not in the recording (test_rec.json)" in text
+    assert "body.messages[0].content: recorded 'Hello, Claude!', the request sends 'Hello!'" in text
+    assert "PRIMER_MODE=live" in text
+    assert len(gw.log) == 1, "the SDK must not retry a miss"
+    assert gw.log[0].kind == "miss"
+
+
+def test_recorded_429_is_retried_by_the_sdk_without_waiting(serve, fake_clock):
+    ok = {"model": "claude-haiku-4-5", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+    limited = {"type": "error", "error": {"type": "rate_limit_error", "message": "Rate limited"}, "request_id": "req_1"}
+    gw = serve(
+        [json_ex(ok, limited, status=429, headers={"retry-after": "30"}), json_ex(ok, message("done"))],
+        sleep=fake_clock.sleep,
+        clock=fake_clock.clock,
+    )
+    assert client(gw).messages.create(**ok).content[0].text == "done"
+    assert [(e.status, e.retry_count) for e in gw.log] == [(429, 0), (200, 1)]
+    status, headers, _ = raw(gw, "POST", "/v1/messages", json.dumps(ok).encode())  # repeats the last: 200
+    assert status == 200
+
+
+def test_retry_after_ms_scales_with_speed(serve):
+    ok = {"q": 1}
+    limited = {"type": "error", "error": {"type": "rate_limit_error", "message": "x"}}
+    for speed, expected in ((0, "1"), (2, "1500"), (1, None)):
+        gw = serve([json_ex(ok, limited, status=429, headers={"retry-after": "3"})], speed=speed)
+        status, headers, _ = raw(gw, "POST", "/v1/messages", json.dumps(ok).encode())
+        assert status == 429 and headers.get("retry-after") == "3"
+        assert headers.get("retry-after-ms") == expected
+
+
+def test_sse_is_served_in_order_and_accumulates_in_the_sdk(serve):
+    body = dict(HELLO, stream=True)
+    gw = serve([stream_ex(body, [0.3, 0.5, 0.6, 0.9])])
+    with client(gw).messages.stream(**HELLO) as stream:
+        pieces = list(stream.text_stream)
+        final = stream.get_final_message()
+    assert pieces == ["w0 ", "w1 ", "w2 "]
+    assert final.usage.output_tokens == 7 and final.stop_reason == "end_turn"
+
+
+@pytest.mark.parametrize(("speed", "expected"), [(1, [0.3, 0.2, 0.1, 0.3]), (2, [0.15, 0.1, 0.05, 0.15]), (0, [])])
+def test_sse_pacing_follows_offsets_times_speed(serve, fake_clock, speed, expected):
+    gw = serve(
+        [stream_ex({"stream": True}, [0.3, 0.5, 0.6, 0.9])], speed=speed, sleep=fake_clock.sleep, clock=fake_clock.clock
+    )
+    status, headers, data = raw(gw, "POST", "/v1/messages", b'{"stream": true}')
+    assert status == 200 and headers["content-type"].startswith("text/event-stream")
+    names = [line[7:] for line in data.decode().splitlines() if line.startswith("event: ")]
+    assert names[0] == "message_start" and names[-1] == "message_stop"
+    assert fake_clock.sleeps == pytest.approx(expected)
+
+
+def test_batch_results_as_jsonl_through_the_sdk_with_rewritten_url(serve):
+    batch = {
+        "id": "msgbatch_01x",
+        "type": "message_batch",
+        "processing_status": "ended",
+        "request_counts": {"processing": 0, "succeeded": 1, "errored": 1, "canceled": 0, "expired": 0},
+        "created_at": "2026-11-24T00:00:00Z",
+        "expires_at": "2026-11-25T00:00:00Z",
+        "ended_at": "2026-11-24T00:05:00Z",
+        "cancel_initiated_at": None,
+        "archived_at": None,
+        "results_url": "https://api.anthropic.com/v1/messages/batches/msgbatch_01x/results",
+    }
+    lines = [
+        {
+            "custom_id": "b",
+            "result": {
+                "type": "errored",
+                "error": {"type": "error", "error": {"type": "invalid_request_error", "message": "bad"}},
+            },
+        },
+        {"custom_id": "a", "result": {"type": "succeeded", "message": message("ok")}},
+    ]
+    gw = serve(
+        [
+            json_ex(None, batch, path="/v1/messages/batches/msgbatch_01x", method="GET"),
+            {
+                "request": {"method": "GET", "path": "/v1/messages/batches/msgbatch_01x/results"},
+                "response": {"status": 200, "headers": {}, "lines": lines},
+            },
+        ]
+    )
+    c = client(gw)
+    assert (
+        c.messages.batches.retrieve("msgbatch_01x").results_url == f"{gw.url}/v1/messages/batches/msgbatch_01x/results"
+    )
+    results = {r.custom_id: r.result for r in c.messages.batches.results("msgbatch_01x")}
+    assert results["a"].type == "succeeded" and results["a"].message.content[0].text == "ok"
+    assert results["b"].type == "errored"
+
+
+def test_malformed_input_gets_the_api_error_envelope(serve):
+    gw = serve([json_ex(HELLO, message("x"))])
+    status, headers, data = raw(gw, "POST", "/v1/messages", b"{not json")
+    assert status == 400 and headers["x-should-retry"] == "false"
+    assert json.loads(data)["error"] == {
+        "type": "invalid_request_error",
+        "message": "Request body is not valid JSON (line 1 column 2).",
+    }
+    status, _, data = raw(gw, "POST", "/v2/everything", b"{}")
+    assert status == 404 and json.loads(data)["error"]["type"] == "not_found_error"
+    status, _, data = raw(gw, "POST", "/v1/messages", b"\xff\xfe")
+    assert status == 400 and "not valid JSON" in json.loads(data)["error"]["message"]
+
+
+def test_bad_lengths_are_refused_without_reading_forever(serve):
+    gw = serve([json_ex(HELLO, message("x"))])
+    for headers, status in (
+        ({"Content-Length": "abc"}, 400),
+        ({"Content-Length": "-1"}, 400),
+        ({"Content-Length": str(10**12)}, 413),
+        ({"Transfer-Encoding": "chunked"}, 411),
+    ):
+        with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+            head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            s.sendall(f"POST /v1/messages HTTP/1.1\r\nHost: x\r\n{head}\r\n".encode())
+            reply = s.recv(4096).decode()
+        assert reply.startswith(f"HTTP/1.1 {status}"), reply[:80]
+
+
+def test_hold_delays_regardless_of_speed(serve, fake_clock):
+    gw = serve([json_ex({"q": 1}, {"ok": 1}, hold=1.5)], speed=0, sleep=fake_clock.sleep, clock=fake_clock.clock)
+    assert raw(gw, "POST", "/v1/messages", b'{"q": 1}')[0] == 200
+    assert fake_clock.sleeps == [1.5]
+
+
+def test_each_client_address_has_its_own_position(serve):
+    gw = serve([json_ex({"q": 1}, {"n": 1}), json_ex({"q": 1}, {"n": 2})])
+    first = [
+        json.loads(raw(gw, "POST", "/v1/messages", b'{"q":1}', source=src)[2])["n"]
+        for src in ("127.0.0.1", "127.0.0.2")
+    ]
+    assert first == [1, 1]
+    gw.reset()
+    assert json.loads(raw(gw, "POST", "/v1/messages", b'{"q":1}')[2])["n"] == 1
+
+
+def test_a_client_that_vanishes_mid_stream_does_not_stop_the_gateway(serve, fake_clock):
+    gw = serve([stream_ex({"stream": True}, [0.1] + [0.2] * 50), json_ex({"q": 1}, {"ok": 1})])
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+        s.sendall(b'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\n{"stream": true}')
+        s.recv(100)
+    assert raw(gw, "POST", "/v1/messages", b'{"q": 1}')[0] == 200
+    assert not [c for c in gw.crashes if not isinstance(c, OSError)]
+
+
+def test_stop_frees_the_port_and_is_idempotent():
+    gw = Gateway([], speed=0).start()
+    port = gw.port
+    gw.stop()
+    gw.stop()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+
+
+def test_negative_speed_is_refused():
+    with pytest.raises(ValueError, match="speed"):
+        Gateway([], speed=-1)

@@ -1,0 +1,80 @@
+"""The price table and the cost of a usage."""
+
+from __future__ import annotations
+
+import pytest
+from anthropic.types import Usage
+
+from helpers.models import HAIKU, MODELS, OPUS, SONNET, canonical_model_id, model_info
+from helpers.pricing import PRICES, SOURCE, UnknownPriceError, cost, format_usd, price_of
+
+
+def test_table_matches_the_pricing_page():
+    assert (PRICES[OPUS].input, PRICES[OPUS].output) == (5, 25)
+    assert (PRICES[SONNET].input, PRICES[SONNET].output) == (3, 15)
+    assert (PRICES[HAIKU].input, PRICES[HAIKU].output) == (1, 5)
+    assert (PRICES[OPUS].cache_write_5m, PRICES[OPUS].cache_write_1h, PRICES[OPUS].cache_read) == (6.25, 10, 0.5)
+    assert "2026" in SOURCE
+
+
+def test_every_course_model_has_a_price():
+    assert set(MODELS) == set(PRICES)
+
+
+def test_plain_usage():
+    c = cost({"input_tokens": 1_000_000, "output_tokens": 1_000_000}, OPUS)
+    assert (c.input, c.output, c.total) == (5, 25, 30)
+    assert str(cost({"input_tokens": 15, "output_tokens": 40}, OPUS)) == "$0.001075"
+
+
+def test_sdk_usage_object_and_dated_model_id():
+    usage = Usage(input_tokens=1000, output_tokens=100)
+    assert cost(usage, "claude-haiku-4-5-20251001").total == pytest.approx(0.0015)
+    assert canonical_model_id("claude-haiku-4-5-20251001") == HAIKU
+    assert model_info("claude-haiku-4-5-20251001").context_window == 200_000
+
+
+def test_cache_writes_split_by_ttl_and_reads():
+    usage = {
+        "input_tokens": 10,
+        "output_tokens": 0,
+        "cache_creation_input_tokens": 3000,
+        "cache_read_input_tokens": 5000,
+        "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000},
+    }
+    c = cost(usage, OPUS)
+    assert c.cache_write == pytest.approx((1000 * 6.25 + 2000 * 10) / 1e6)
+    assert c.cache_read == pytest.approx(5000 * 0.5 / 1e6)
+    no_detail = dict(usage, cache_creation=None)
+    assert cost(no_detail, OPUS).cache_write == pytest.approx(3000 * 6.25 / 1e6)
+
+
+def test_batch_is_half_price_and_read_from_service_tier():
+    usage = {"input_tokens": 1000, "output_tokens": 1000}
+    assert cost(dict(usage, service_tier="batch"), SONNET).total == pytest.approx(cost(usage, SONNET).total / 2)
+    assert cost(usage, SONNET, batch=True).batch is True
+
+
+def test_unknown_model_is_reported_not_priced_as_zero():
+    with pytest.raises(UnknownPriceError, match="claude-nonexistent-9"):
+        cost({"input_tokens": 1, "output_tokens": 1}, "claude-nonexistent-9")
+    with pytest.raises(UnknownPriceError):
+        price_of("gpt-whatever")
+    with pytest.raises(KeyError, match="knows"):
+        model_info("claude-nonexistent-9")
+
+
+@pytest.mark.parametrize(
+    "bad", [{"input_tokens": -1}, {"input_tokens": "10"}, {"input_tokens": 1.5}, {"output_tokens": True}]
+)
+def test_bad_usage_is_refused(bad):
+    with pytest.raises(ValueError, match="usage"):
+        cost(bad, OPUS)
+    with pytest.raises(ValueError, match="usage is None"):
+        cost(None, OPUS)
+
+
+def test_format_usd():
+    assert format_usd(0.000350) == "$0.000350"
+    assert format_usd(1.23456) == "$1.2346"
+    assert format_usd(1234.5) == "$1,234.5000"
