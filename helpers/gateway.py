@@ -1,8 +1,10 @@
 """The course gateway: a small HTTP server on loopback that stands in for the Claude API.
 
 In replay mode it answers from recordings: JSON bodies, SSE streams paced by their recorded offsets,
-and JSONL batch results. The SDK reaches it through ANTHROPIC_BASE_URL, so notebook code stays plain
-SDK code. Run standalone to serve every notebook's recordings at once:
+and JSONL batch results. In live and record modes it forwards to the real API, meters every answer,
+and refuses calls whose worst case would cross the budget; record mode also captures the exchanges.
+The SDK reaches it through ANTHROPIC_BASE_URL, so notebook code stays plain SDK code. Run standalone
+to serve every notebook's recordings at once:
 
     python -m helpers.gateway --recordings notebooks/recordings --port 8765
 """
@@ -10,6 +12,7 @@ SDK code. Run standalone to serve every notebook's recordings at once:
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import re
 import sys
@@ -17,12 +20,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .budget import BudgetExceeded, Ledger, worst_case
+from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message
+from .pricing import UnknownPriceError
 from .recordings import Cursor, Exchange, Recording, RecordingError, ReplayIndex, load_recordings, rewrite_urls
+from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
 
 __all__ = ["Gateway", "LogEntry", "MAX_BODY_BYTES", "error_body", "main"]
 
@@ -43,7 +50,7 @@ class LogEntry:
     method: str
     path: str
     status: int
-    kind: str  # json, sse, jsonl, miss, error
+    kind: str  # json, sse, jsonl, miss, error, budget
     exchange: str = ""
     retry_count: int = 0
     auth: str = "none"  # which header carried the key: "bearer", "x-api-key" or "none" (never the key itself)
@@ -105,6 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         gw = self.server.gateway
+        if self.path.startswith("/_primer/"):
+            self._primer()
+            return
         raw = self._read_body()
         if raw is None:
             return
@@ -117,19 +127,141 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_error(400, "invalid_request_error", f"Request body is not valid JSON{where}.")
                 return
         seen = self._seen()
+        if gw.mode != "replay":
+            self._forward(method, raw, body, seen)
+            return
         ex = gw._next(self.client_address[0], method, self.path, body)
         if ex is None:
             if not _ROUTES.match(self.path.split("?", 1)[0]):
                 self._send_error(
                     404, "not_found_error", f"Course gateway: no API route {method} {self.path.split('?', 1)[0]}."
                 )
-                gw._log(LogEntry(method, self.path, 404, "error", **seen))
+                gw._log(LogEntry(method, self.path, 404, "error", **seen), self)
                 return
             self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body))
-            gw._log(LogEntry(method, self.path, 400, "miss", **seen))
+            gw._log(LogEntry(method, self.path, 400, "miss", **seen), self)
             return
-        gw._log(LogEntry(method, self.path, ex.response.status, ex.response.kind, ex.describe(), **seen))
+        gw._log(LogEntry(method, self.path, ex.response.status, ex.response.kind, ex.describe(), **seen), self)
+        gw._tally(self).add(charges_from_exchange(ex.response))  # what the same call would cost live
         self._serve(ex)
+
+    def _primer(self) -> None:
+        """The gateway's own endpoints: what a notebook's setup and spend display ask a shared gateway."""
+        gw = self.server.gateway
+        route = self.path.split("?", 1)[0]
+        if route == "/_primer/status":
+            self._send_json(200, {}, gw.status(self.client_address[0]))
+        elif route == "/_primer/log":
+            self._send_json(200, {}, [asdict(e) for e in gw.logs.get(self.client_address[0], [])])
+        else:
+            self._send_error(404, "not_found_error", f"Course gateway: no route {route}.")
+
+    def _forward(self, method: str, raw: bytes, body: Any, seen: dict[str, Any]) -> None:
+        """Live and record: bound the cost, forward, relay as it arrives, meter, settle, capture."""
+        gw = self.server.gateway
+        assert gw.upstream is not None and gw.ledger is not None
+        try:
+            est = worst_case(method, self.path, body, len(raw))
+        except UnknownPriceError as e:
+            self._send_error(400, "invalid_request_error", f"Course budget: {e} Live mode refuses calls it cannot price.")
+            gw._log(LogEntry(method, self.path, 400, "budget", **seen), self)
+            return
+        rid = None
+        if est is not None and est.usd > 0:
+            try:
+                rid = gw.ledger.reserve(est)
+            except BudgetExceeded as e:
+                self._send_error(402, "billing_error", str(e))
+                gw._log(LogEntry(method, self.path, 402, "budget", **seen), self)
+                return
+        slot = gw.recorder.start() if gw.recorder else None
+        start = gw.clock()
+        try:
+            conn, resp = gw.upstream.open(method, self.path, raw, dict(self.headers.items()))
+        except (OSError, http.client.HTTPException) as e:
+            gw.ledger.settle(rid, [])
+            why = f"cannot reach {gw.upstream.url} ({type(e).__name__}: {e})"
+            if gw.recorder and slot is not None:
+                gw.recorder.fail(slot, why)
+            self._send_error(
+                502, "api_error",
+                f"Course gateway ({gw.mode}): {why}. Check your network, or set PRIMER_MODE=replay to work offline.",
+            )
+            gw._log(LogEntry(method, self.path, 502, "error", **seen), self)
+            return
+        try:
+            self._relay(method, body, rid, conn, resp, start, slot, seen)
+        finally:
+            conn.close()
+
+    def _relay(self, method: str, body: Any, rid: str | None, conn: Any, resp: Any, start: float,
+               slot: int | None, seen: dict[str, Any]) -> None:
+        gw = self.server.gateway
+        assert gw.ledger is not None
+        headers = {k.lower(): v for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP}
+        route = self.path.split("?", 1)[0]
+        if resp.status < 300 and "text/event-stream" in headers.get("content-type", ""):
+            meter, events = self._relay_sse(resp, headers, start, capture=slot is not None)
+            charges = meter.charges()
+            gw.ledger.settle(rid, charges, keep_reserved=not meter.complete)  # a cut stream keeps its worst case
+            payload: dict[str, Any] = {"events": events}
+            kind = "sse"
+        else:
+            data = resp.read()
+            payload = json_or_lines(self.path, data)
+            if "body" in payload and isinstance(payload["body"], (dict, list)):
+                host = self.headers.get("Host")
+                relayed = rewrite_urls(payload["body"], f"http://{host}" if host else gw.url, gw.upstream.url)
+                data = json.dumps(relayed, ensure_ascii=False).encode("utf-8")
+            self._send_raw(resp.status, headers, data)
+            if "lines" in payload:
+                charges = charges_from_lines(payload["lines"])
+                gw.ledger.settle_batch(route.split("/")[-2], charges)
+                kind = "jsonl"
+            else:
+                charges = charges_from_message(payload["body"]) if resp.status < 400 else []
+                if route == "/v1/messages/batches" and method == "POST" and resp.status < 400 and rid:
+                    gw.ledger.hold_for_batch(rid, str(payload["body"].get("id")))
+                else:
+                    gw.ledger.settle(rid, charges)
+                kind = "json"
+        gw._tally(self).add(charges)
+        if gw.recorder is not None and slot is not None:
+            gw.recorder.finish(slot, method, self.path, body, resp.status, headers, payload)
+        gw._log(LogEntry(method, self.path, resp.status, kind, **seen), self)
+
+    def _relay_sse(self, resp: Any, headers: dict[str, str], start: float, capture: bool
+                   ) -> tuple[StreamMeter, list[dict[str, Any]]]:
+        """Pass SSE bytes through as they arrive (no buffering), metering and capturing on the way."""
+        gw = self.server.gateway
+        self.send_response(resp.status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        splitter, meter, events = SseSplitter(), StreamMeter(), []
+        while True:
+            chunk = resp.read1(65536)
+            if not chunk:
+                break
+            for name, data in splitter.feed(chunk):
+                meter.feed(name, data)
+                if capture:
+                    try:
+                        parsed: Any = json.loads(data)
+                    except json.JSONDecodeError:
+                        parsed = data
+                    events.append({"at": round(gw.clock() - start, 3), "event": name, "data": parsed})
+            try:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+            except _GONE:
+                self.close_connection = True
+                return meter, events  # the client left: stop reading, so generation stops upstream too
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+        return meter, events
 
     def _seen(self) -> dict[str, Any]:
         """What the log may keep about the request's headers: never a key."""
@@ -245,9 +377,23 @@ class Gateway:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         log_size: int = 1000,
+        mode: str = "replay",
+        upstream: Upstream | None = None,
+        ledger: Ledger | None = None,
     ):
         if not speed >= 0:
             raise ValueError(f"speed must be >= 0, got {speed!r}")
+        if mode not in ("replay", "live", "record"):
+            raise ValueError(f"mode must be replay, live or record, got {mode!r}")
+        if mode != "replay" and (upstream is None or ledger is None):
+            raise ValueError(f"{mode} mode needs an upstream and a ledger")
+        self.mode = mode
+        self.upstream = upstream
+        self.ledger = ledger
+        self.recorder = Recorder() if mode == "record" else None
+        self.tallies: dict[str, Tally] = {}
+        self.logs: dict[str, deque[LogEntry]] = {}
+        self._log_size = log_size
         self.index = ReplayIndex(recordings)
         self.speed = float(speed)
         self.sleep = sleep
@@ -309,8 +455,28 @@ class Gateway:
                 cursor = self._cursors[client] = Cursor(self.index)
             return cursor.next(method, path, body)
 
-    def _log(self, entry: LogEntry) -> None:
+    def _log(self, entry: LogEntry, handler: Any = None) -> None:
         self.log.append(entry)
+        if handler is not None:
+            client = handler.client_address[0]
+            with self._lock:
+                own = self.logs.setdefault(client, deque(maxlen=self._log_size))
+            own.append(entry)
+
+    def _tally(self, handler: Any) -> Tally:
+        with self._lock:
+            return self.tallies.setdefault(handler.client_address[0], Tally())
+
+    def status(self, client: str) -> dict[str, Any]:
+        """What a client of this gateway may know: mode, recordings, budget, and its own spend."""
+        tally = self.tallies.get(client, Tally())
+        return {
+            "mode": self.mode,
+            "recordings": {r.name: r.provenance for r in self.index.recordings},
+            "upstream": self.upstream.url if self.upstream else None,
+            "budget": self.ledger.snapshot() if self.ledger else None,
+            "spend": {"by_model": tally.by_model, "calls": tally.calls, "unpriced": tally.unpriced},
+        }
 
     def _note_crash(self, exc: BaseException | None) -> None:
         if exc is not None:

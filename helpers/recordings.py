@@ -399,12 +399,15 @@ def save_recording(rec: Recording | dict[str, Any], path: str | os.PathLike[str]
 _API_URL = re.compile(r"https://api\.anthropic\.com")
 
 
-def rewrite_urls(value: Any, base_url: str) -> Any:
-    """Replace absolute API URLs (e.g. a batch's results_url) with `base_url` in every string."""
+def rewrite_urls(value: Any, base_url: str, origin: str | None = None) -> Any:
+    """Replace absolute API URLs (e.g. a batch's results_url) with `base_url` in every string.
+
+    `origin` is the API's own address when it is not https://api.anthropic.com (a test upstream)."""
     if isinstance(value, str):
-        return _API_URL.sub(base_url.rstrip("/"), value)
+        new = _API_URL.sub(base_url.rstrip("/"), value)
+        return new.replace(origin.rstrip("/"), base_url.rstrip("/")) if origin else new
     if isinstance(value, dict):
-        return {k: rewrite_urls(v, base_url) for k, v in value.items()}
+        return {k: rewrite_urls(v, base_url, origin) for k, v in value.items()}
     if isinstance(value, list):
-        return [rewrite_urls(v, base_url) for v in value]
+        return [rewrite_urls(v, base_url, origin) for v in value]
     return value

@@ -1,17 +1,24 @@
 """`setup(name)`: the first cell of every notebook.
 
-Loads `.env`, picks the mode, starts this notebook's gateway on loopback, points the SDK at it through
-ANTHROPIC_BASE_URL and prints one banner line. Calling it again stops the previous gateway first.
+Loads `.env`, picks the mode, starts this notebook's gateway on loopback (or joins a shared one named by
+PRIMER_GATEWAY_URL), points the SDK at it through ANTHROPIC_BASE_URL and prints one banner line. Calling
+it again stops the previous gateway first.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from typing import Any
 
+from .budget import Ledger, budget_cap, ledger_path
 from .config import (
+    DEFAULT_UPSTREAM,
     PLACEHOLDER_KEY,
     RECORDINGS_DIR,
     ConfigError,
@@ -21,26 +28,33 @@ from .config import (
     resolve_mode,
 )
 from .gateway import Gateway
-from .recordings import Recording, load_recording
+from .pricing import format_usd
+from .recordings import load_recording
+from .upstream import Upstream
 
-__all__ = ["Session", "setup", "current_session", "teardown", "gateway_log"]
+__all__ = ["Session", "setup", "current_session", "teardown", "gateway_log", "gateway_status"]
 
 _NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
 
 
 @dataclass
 class Session:
-    """What `setup` started: the notebook's name, the mode, the gateway and its recording."""
+    """What `setup` started: the notebook's name, the mode, and the gateway (None when shared)."""
 
     name: str
     mode: str
-    gateway: Gateway
-    recording: Recording | None
+    base_url: str
+    gateway: Gateway | None
     banner: str
 
     @property
-    def base_url(self) -> str:
-        return self.gateway.url
+    def shared(self) -> bool:
+        return self.gateway is None
+
+    @property
+    def recording(self) -> Any:
+        """This notebook's recording (loaded from notebooks/recordings)."""
+        return load_recording(RECORDINGS_DIR / f"{self.name}.json")
 
 
 _current: Session | None = None
@@ -53,32 +67,94 @@ def current_session() -> Session:
     return _current
 
 
-def gateway_log() -> list[dict[str, object]]:
-    """What this notebook's gateway answered so far, oldest first (no keys, no bodies)."""
-    from dataclasses import asdict
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as resp:  # loopback or the room's gateway
+        return json.loads(resp.read())
 
-    return [asdict(e) for e in current_session().gateway.log]
+
+def gateway_status() -> dict[str, Any]:
+    """The gateway's view of this kernel: mode, recordings, budget and this kernel's spend."""
+    s = current_session()
+    if s.gateway is not None:
+        return s.gateway.status("127.0.0.1")
+    return _get_json(f"{s.base_url}/_primer/status")
+
+
+def gateway_log() -> list[dict[str, Any]]:
+    """What the gateway answered this kernel so far, oldest first (no keys, no bodies)."""
+    s = current_session()
+    if s.gateway is not None:
+        return [asdict(e) for e in s.gateway.log]
+    return list(_get_json(f"{s.base_url}/_primer/log"))
 
 
 def teardown() -> None:
     """Stop this kernel's gateway, if any."""
     global _current
     if _current is not None:
-        _current.gateway.stop()
+        if _current.gateway is not None:
+            _current.gateway.stop()
         _current = None
 
 
-def _banner(mode: str, rec: Recording | None) -> str:
-    if rec is None:
-        return f"{mode}"
-    where = f"recordings/{rec.name}.json"
-    prov = rec.provenance
-    if rec.authored:
+def _replay_words(name: str, provenance: dict[str, Any] | None) -> str:
+    if provenance is None:
+        return f"the gateway has no recording named {name}"
+    if provenance.get("source") == "authored":
         what = "authored examples in the API's format, not live Claude output"
     else:
-        when, sdk = prov.get("date", "an unknown date"), prov.get("sdk", "an unknown SDK")
-        what = f"recorded from the real API on {when} with {sdk}"
-    return f"replay mode: answers come from {where} ({what}). No key needed; nothing leaves this machine."
+        what = f"recorded from the real API on {provenance.get('date', '?')} with {provenance.get('sdk', '?')}"
+    return f"answers come from recordings/{name}.json ({what})"
+
+
+def _budget_words(budget: dict[str, Any]) -> str:
+    return f"budget {format_usd(budget['left'])} of {format_usd(budget['cap'])} left (PRIMER_BUDGET_USD)"
+
+
+def _banner(mode: str, name: str, status: dict[str, Any], shared_url: str | None) -> str:
+    where = f" via the shared gateway at {shared_url}" if shared_url else ""
+    if mode == "replay":
+        tail = "" if shared_url else " No key needed; nothing leaves this machine."
+        return f"replay mode{where}: {_replay_words(name, status['recordings'].get(name))}.{tail}"
+    verb = "recorded and metered" if mode == "record" else "metered"
+    return f"{mode} mode{where}: calls go to {status['upstream']} with your key, each one {verb}; " + _budget_words(
+        status["budget"]
+    ) + "."
+
+
+def _setup_shared(name: str, url: str) -> Session:
+    url = url.rstrip("/")
+    try:
+        status = _get_json(f"{url}/_primer/status")
+    except (OSError, ValueError, urllib.error.URLError) as e:
+        raise ConfigError(
+            f"PRIMER_GATEWAY_URL={url} does not answer ({getattr(e, 'reason', e)}); unset it to use your own gateway."
+        ) from None
+    mode = status["mode"]
+    if mode == "replay" and not has_real_key():
+        os.environ["ANTHROPIC_API_KEY"] = PLACEHOLDER_KEY
+    return Session(name, mode, url, None, _banner(mode, name, status, url))
+
+
+def _setup_own(name: str) -> Session:
+    mode = resolve_mode()
+    speed = replay_speed()
+    if mode == "record":
+        raise ConfigError("Record mode runs from `make record NB=<notebook>`, not from a notebook; use live or replay.")
+    if mode == "live":
+        if not has_real_key():
+            raise ConfigError(
+                "Live mode needs your API key: copy .env.example to .env and put it after ANTHROPIC_API_KEY= "
+                "(or set PRIMER_MODE=replay to stay offline)."
+            )
+        upstream = Upstream(os.environ.get("PRIMER_UPSTREAM_URL") or DEFAULT_UPSTREAM)
+        gateway = Gateway([], mode="live", upstream=upstream, ledger=Ledger(ledger_path(), budget_cap()))
+    else:
+        gateway = Gateway([load_recording(RECORDINGS_DIR / f"{name}.json")], speed=speed)
+        if not has_real_key():
+            os.environ["ANTHROPIC_API_KEY"] = PLACEHOLDER_KEY
+    gateway.start()
+    return Session(name, mode, gateway.url, gateway, _banner(mode, name, gateway.status("127.0.0.1"), None))
 
 
 def setup(name: str) -> None:
@@ -87,23 +163,16 @@ def setup(name: str) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigError(f"setup() needs the notebook's name like '01_first_request', got {name!r}.")
     load_env()
-    mode = resolve_mode()
-    speed = replay_speed()
-    if mode != "replay":
-        raise ConfigError(f"PRIMER_MODE={mode} is not built yet in this version of the course; use PRIMER_MODE=replay.")
-    path = RECORDINGS_DIR / f"{name}.json"
-    if not path.is_file():
+    if not (RECORDINGS_DIR / f"{name}.json").is_file():
         known = ", ".join(sorted(p.stem for p in RECORDINGS_DIR.glob("*.json"))) or "none"
         raise ConfigError(f"No recording for {name!r} in notebooks/recordings (there are: {known}).")
-    rec = load_recording(path)
     teardown()
-    gateway = Gateway([rec], speed=speed).start()
-    os.environ["ANTHROPIC_BASE_URL"] = gateway.url
-    if not has_real_key():
-        os.environ["ANTHROPIC_API_KEY"] = PLACEHOLDER_KEY
-    _current = Session(name=name, mode=mode, gateway=gateway, recording=rec, banner=_banner(mode, rec))
+    shared = os.environ.get("PRIMER_GATEWAY_URL", "").strip()
+    session = _setup_shared(name, shared) if shared else _setup_own(name)
+    os.environ["ANTHROPIC_BASE_URL"] = session.base_url
+    _current = session
     if "IPython" in sys.modules:
         from .display import register_formatters
 
         register_formatters()
-    print(_current.banner)
+    print(session.banner)

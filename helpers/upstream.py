@@ -1,0 +1,125 @@
+"""Live and record modes: forward a request to the real API and capture what came back.
+
+The gateway calls `forward`; it passes the client's own auth header through unchanged (Bearer or
+x-api-key), never logs or stores request headers, and relays SSE event by event as it arrives.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .config import ConfigError
+from .recordings import is_allowed_header
+
+__all__ = ["Upstream", "SseSplitter", "Recorder", "HOP_BY_HOP", "json_or_lines"]
+
+HOP_BY_HOP = {
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+    "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding", "content-encoding",
+}
+
+
+@dataclass
+class Upstream:
+    """Where live calls go (PRIMER_UPSTREAM_URL), with a short connect timeout and a long read timeout."""
+
+    url: str
+    connect_timeout: float = 10.0
+    read_timeout: float = 600.0  # the SDK's own default: long thinking answers take minutes
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"PRIMER_UPSTREAM_URL={self.url!r} must be an http(s) URL like https://api.anthropic.com.")
+        self.scheme, self.hostname = parts.scheme, parts.hostname
+        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.base_path = parts.path.rstrip("/")
+
+    def open(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[Any, Any]:
+        """Send the request; return (connection, response). OSError/HTTPException on failure."""
+        if self.scheme == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                self.hostname, self.port, timeout=self.connect_timeout, context=ssl.create_default_context()
+            )
+        else:
+            conn = http.client.HTTPConnection(self.hostname, self.port, timeout=self.connect_timeout)
+        conn.connect()
+        conn.sock.settimeout(self.read_timeout)
+        sent = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+        sent["Accept-Encoding"] = "identity"  # the meter reads usage from the bytes it relays
+        conn.request(method, self.base_path + path, body=body or None, headers=sent)
+        return conn, conn.getresponse()
+
+
+class SseSplitter:
+    """Cuts a byte stream into (event, data) pairs as complete events arrive."""
+
+    def __init__(self) -> None:
+        self._buf = b""
+
+    def feed(self, chunk: bytes) -> list[tuple[str, str]]:
+        self._buf += chunk.replace(b"\r\n", b"\n")
+        out = []
+        while b"\n\n" in self._buf:
+            raw, self._buf = self._buf.split(b"\n\n", 1)
+            name, data = "message", []
+            for line in raw.decode("utf-8", errors="replace").split("\n"):
+                if line.startswith("event:"):
+                    name = line[6:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].lstrip(" "))
+            if data:
+                out.append((name, "\n".join(data)))
+        return out
+
+
+@dataclass
+class Recorder:
+    """Exchanges in the order their requests arrived, in the recording format (allow-listed headers only)."""
+
+    exchanges: list[dict[str, Any] | None] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> int:
+        with self._lock:
+            self.exchanges.append(None)
+            return len(self.exchanges) - 1
+
+    def finish(self, slot: int, method: str, path: str, body: Any, status: int, headers: dict[str, str],
+               payload: dict[str, Any]) -> None:
+        req: dict[str, Any] = {"method": method, "path": path}
+        if body is not None:
+            req["body"] = body
+        kept = {k.lower(): v for k, v in headers.items() if is_allowed_header(k)}
+        with self._lock:
+            self.exchanges[slot] = {"request": req, "response": {"status": status, "headers": kept, **payload}}
+
+    def fail(self, slot: int, why: str) -> None:
+        with self._lock:
+            self.failures.append(why)
+
+    def complete(self) -> list[dict[str, Any]]:
+        """The captured exchanges; raises if any request never got a response."""
+        with self._lock:
+            if any(x is None for x in self.exchanges):
+                raise RuntimeError("a request was still running or failed when recording ended")
+            return list(self.exchanges)  # type: ignore[arg-type]
+
+
+def json_or_lines(path: str, data: bytes) -> dict[str, Any]:
+    """A non-streamed upstream body as a recording payload: JSONL for batch results, else JSON."""
+    text = data.decode("utf-8", errors="replace")
+    if path.split("?", 1)[0].endswith("/results"):
+        return {"lines": [json.loads(line) for line in text.splitlines() if line.strip()]}
+    try:
+        return {"body": json.loads(text) if text.strip() else None}
+    except json.JSONDecodeError:
+        return {"body": text}
+
