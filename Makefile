@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Tests never go live and never wait for paced streams, whatever .env says.
 REPLAY := PRIMER_MODE=replay PRIMER_REPLAY_SPEED=0
 
-.PHONY: install lab test unit notebooks check outputs toc bench authored clean
+.PHONY: install lab test unit outputs toc bench authored record cost clean
 
 install: $(STAMP)
 
@@ -41,6 +41,15 @@ toc: $(STAMP)
 # Rewrite the authored recordings from tools/authored/*.py (NB=... for one).
 authored: $(STAMP)
 	$(BIN)/python tools/authoring.py $(NB)
+
+# Re-record from the real API (needs ANTHROPIC_API_KEY; costs money within PRIMER_BUDGET_USD). NB=... for one.
+record: $(STAMP)
+	$(BIN)/python tools/record.py $(NB)
+	$(BIN)/python tools/toc.py
+
+# What a full live run of every notebook costs, from the recordings.
+cost: $(STAMP)
+	$(BIN)/python tools/cost.py
 
 bench: $(STAMP)
 	$(REPLAY) $(BIN)/python tools/bench.py

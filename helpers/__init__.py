@@ -17,6 +17,7 @@ __all__ = [
     "teardown",
     "current_session",
     "gateway_log",
+    "spend",
     "ConfigError",
     "resolve_mode",
     "OPUS",
@@ -39,4 +40,8 @@ def __getattr__(name: str) -> Any:
         from . import session
 
         return getattr(session, name)
+    if name == "spend":
+        from .spend import spend
+
+        return spend
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")

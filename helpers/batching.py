@@ -108,7 +108,9 @@ def validate_requests(requests: Any) -> None:
     (results come back in any order and are joined by it), and the params a Messages call needs.
     """
     if isinstance(requests, (str, bytes, Mapping)) or not isinstance(requests, Sequence):
-        raise BatchRequestError(f"requests must be a list of {{'custom_id': ..., 'params': ...}} dicts, got {type(requests).__name__}")
+        raise BatchRequestError(
+            f"requests must be a list of {{'custom_id': ..., 'params': ...}} dicts, got {type(requests).__name__}"
+        )
     if not requests:
         raise BatchRequestError("requests is empty: a batch needs at least one request")
     seen: dict[str, int] = {}

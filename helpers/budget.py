@@ -171,8 +171,13 @@ class Ledger:
         """Spent, reserved and left, read under the lock."""
         with self._locked() as s:
             reserved = sum(float(r["usd"]) for r in s["reservations"].values())
-            return {"cap": self.cap, "spent": s["spent_usd"], "reserved": reserved,
-                    "left": max(0.0, self.cap - s["spent_usd"] - reserved), "by_model": dict(s["by_model"])}
+            return {
+                "cap": self.cap,
+                "spent": s["spent_usd"],
+                "reserved": reserved,
+                "left": max(0.0, self.cap - s["spent_usd"] - reserved),
+                "by_model": dict(s["by_model"]),
+            }
 
     def reserve(self, est: Estimate) -> str:
         """Hold `est` against the cap and return a reservation id; BudgetExceeded if it does not fit."""

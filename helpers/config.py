@@ -22,6 +22,7 @@ __all__ = [
     "resolve_mode",
     "replay_speed",
     "has_real_key",
+    "recordings_dir",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -82,3 +83,10 @@ def replay_speed(env: Mapping[str, str] | None = None) -> float:
             f"PRIMER_REPLAY_SPEED={raw!r} is not valid; use a number >= 0 (1 = recorded pace, 0 = instant)."
         )
     return speed
+
+
+def recordings_dir(env: Mapping[str, str] | None = None) -> Path:
+    """PRIMER_RECORDINGS_DIR (used by the record round-trip test), else notebooks/recordings."""
+    env = os.environ if env is None else env
+    raw = env.get("PRIMER_RECORDINGS_DIR", "").strip()
+    return Path(raw) if raw else RECORDINGS_DIR

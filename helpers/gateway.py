@@ -133,13 +133,13 @@ class _Handler(BaseHTTPRequestHandler):
         ex = gw._next(self.client_address[0], method, self.path, body)
         if ex is None:
             if not _ROUTES.match(self.path.split("?", 1)[0]):
+                gw._log(LogEntry(method, self.path, 404, "error", **seen), self)
                 self._send_error(
                     404, "not_found_error", f"Course gateway: no API route {method} {self.path.split('?', 1)[0]}."
                 )
-                gw._log(LogEntry(method, self.path, 404, "error", **seen), self)
                 return
-            self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body))
             gw._log(LogEntry(method, self.path, 400, "miss", **seen), self)
+            self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body))
             return
         gw._log(LogEntry(method, self.path, ex.response.status, ex.response.kind, ex.describe(), **seen), self)
         gw._tally(self).add(charges_from_exchange(ex.response))  # what the same call would cost live
@@ -163,16 +163,18 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             est = worst_case(method, self.path, body, len(raw))
         except UnknownPriceError as e:
-            self._send_error(400, "invalid_request_error", f"Course budget: {e} Live mode refuses calls it cannot price.")
             gw._log(LogEntry(method, self.path, 400, "budget", **seen), self)
+            self._send_error(
+                400, "invalid_request_error", f"Course budget: {e} Live mode refuses calls it cannot price."
+            )
             return
         rid = None
         if est is not None and est.usd > 0:
             try:
                 rid = gw.ledger.reserve(est)
             except BudgetExceeded as e:
-                self._send_error(402, "billing_error", str(e))
                 gw._log(LogEntry(method, self.path, 402, "budget", **seen), self)
+                self._send_error(402, "billing_error", str(e))
                 return
         slot = gw.recorder.start() if gw.recorder else None
         start = gw.clock()
@@ -183,37 +185,44 @@ class _Handler(BaseHTTPRequestHandler):
             why = f"cannot reach {gw.upstream.url} ({type(e).__name__}: {e})"
             if gw.recorder and slot is not None:
                 gw.recorder.fail(slot, why)
+            gw._log(LogEntry(method, self.path, 502, "error", **seen), self)
             self._send_error(
-                502, "api_error",
+                502,
+                "api_error",
                 f"Course gateway ({gw.mode}): {why}. Check your network, or set PRIMER_MODE=replay to work offline.",
             )
-            gw._log(LogEntry(method, self.path, 502, "error", **seen), self)
             return
         try:
             self._relay(method, body, rid, conn, resp, start, slot, seen)
         finally:
             conn.close()
 
-    def _relay(self, method: str, body: Any, rid: str | None, conn: Any, resp: Any, start: float,
-               slot: int | None, seen: dict[str, Any]) -> None:
+    def _relay(
+        self,
+        method: str,
+        body: Any,
+        rid: str | None,
+        conn: Any,
+        resp: Any,
+        start: float,
+        slot: int | None,
+        seen: dict[str, Any],
+    ) -> None:
+        """Relay the upstream answer; the ledger and meter are settled before the client sees the end of it."""
         gw = self.server.gateway
-        assert gw.ledger is not None
+        assert gw.ledger is not None and gw.upstream is not None
         headers = {k.lower(): v for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP}
         route = self.path.split("?", 1)[0]
+        finish: Callable[[], None] | None
         if resp.status < 300 and "text/event-stream" in headers.get("content-type", ""):
-            meter, events = self._relay_sse(resp, headers, start, capture=slot is not None)
+            meter, events, client_ok = self._relay_sse(resp, headers, start, capture=slot is not None)
             charges = meter.charges()
             gw.ledger.settle(rid, charges, keep_reserved=not meter.complete)  # a cut stream keeps its worst case
             payload: dict[str, Any] = {"events": events}
-            kind = "sse"
+            kind, finish = "sse", (self._end_chunks if client_ok else None)
         else:
             data = resp.read()
             payload = json_or_lines(self.path, data)
-            if "body" in payload and isinstance(payload["body"], (dict, list)):
-                host = self.headers.get("Host")
-                relayed = rewrite_urls(payload["body"], f"http://{host}" if host else gw.url, gw.upstream.url)
-                data = json.dumps(relayed, ensure_ascii=False).encode("utf-8")
-            self._send_raw(resp.status, headers, data)
             if "lines" in payload:
                 charges = charges_from_lines(payload["lines"])
                 gw.ledger.settle_batch(route.split("/")[-2], charges)
@@ -225,13 +234,29 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     gw.ledger.settle(rid, charges)
                 kind = "json"
+                if isinstance(payload["body"], (dict, list)):
+                    # results_url and friends must lead back through this gateway, to be metered
+                    host = self.headers.get("Host")
+                    relayed = rewrite_urls(payload["body"], f"http://{host}" if host else gw.url, gw.upstream.url)
+                    data = json.dumps(relayed, ensure_ascii=False).encode("utf-8")
+
+            def finish() -> None:
+                self._send_raw(resp.status, headers, data)
+
         gw._tally(self).add(charges)
         if gw.recorder is not None and slot is not None:
             gw.recorder.finish(slot, method, self.path, body, resp.status, headers, payload)
         gw._log(LogEntry(method, self.path, resp.status, kind, **seen), self)
+        if finish is not None:
+            finish()
 
-    def _relay_sse(self, resp: Any, headers: dict[str, str], start: float, capture: bool
-                   ) -> tuple[StreamMeter, list[dict[str, Any]]]:
+    def _end_chunks(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _relay_sse(
+        self, resp: Any, headers: dict[str, str], start: float, capture: bool
+    ) -> tuple[StreamMeter, list[dict[str, Any]], bool]:
         """Pass SSE bytes through as they arrive (no buffering), metering and capturing on the way."""
         gw = self.server.gateway
         self.send_response(resp.status)
@@ -244,7 +269,7 @@ class _Handler(BaseHTTPRequestHandler):
         while True:
             chunk = resp.read1(65536)
             if not chunk:
-                break
+                return meter, events, True
             for name, data in splitter.feed(chunk):
                 meter.feed(name, data)
                 if capture:
@@ -258,10 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
             except _GONE:
                 self.close_connection = True
-                return meter, events  # the client left: stop reading, so generation stops upstream too
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
-        return meter, events
+                return meter, events, False  # the client left: stop reading, so generation stops upstream too
 
     def _seen(self) -> dict[str, Any]:
         """What the log may keep about the request's headers: never a key."""

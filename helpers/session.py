@@ -20,10 +20,10 @@ from .budget import Ledger, budget_cap, ledger_path
 from .config import (
     DEFAULT_UPSTREAM,
     PLACEHOLDER_KEY,
-    RECORDINGS_DIR,
     ConfigError,
     has_real_key,
     load_env,
+    recordings_dir,
     replay_speed,
     resolve_mode,
 )
@@ -54,7 +54,7 @@ class Session:
     @property
     def recording(self) -> Any:
         """This notebook's recording (loaded from notebooks/recordings)."""
-        return load_recording(RECORDINGS_DIR / f"{self.name}.json")
+        return load_recording(recordings_dir() / f"{self.name}.json")
 
 
 _current: Session | None = None
@@ -117,9 +117,11 @@ def _banner(mode: str, name: str, status: dict[str, Any], shared_url: str | None
         tail = "" if shared_url else " No key needed; nothing leaves this machine."
         return f"replay mode{where}: {_replay_words(name, status['recordings'].get(name))}.{tail}"
     verb = "recorded and metered" if mode == "record" else "metered"
-    return f"{mode} mode{where}: calls go to {status['upstream']} with your key, each one {verb}; " + _budget_words(
-        status["budget"]
-    ) + "."
+    return (
+        f"{mode} mode{where}: calls go to {status['upstream']} with your key, each one {verb}; "
+        + _budget_words(status["budget"])
+        + "."
+    )
 
 
 def _setup_shared(name: str, url: str) -> Session:
@@ -150,7 +152,7 @@ def _setup_own(name: str) -> Session:
         upstream = Upstream(os.environ.get("PRIMER_UPSTREAM_URL") or DEFAULT_UPSTREAM)
         gateway = Gateway([], mode="live", upstream=upstream, ledger=Ledger(ledger_path(), budget_cap()))
     else:
-        gateway = Gateway([load_recording(RECORDINGS_DIR / f"{name}.json")], speed=speed)
+        gateway = Gateway([load_recording(recordings_dir() / f"{name}.json")], speed=speed)
         if not has_real_key():
             os.environ["ANTHROPIC_API_KEY"] = PLACEHOLDER_KEY
     gateway.start()
@@ -163,8 +165,9 @@ def setup(name: str) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigError(f"setup() needs the notebook's name like '01_first_request', got {name!r}.")
     load_env()
-    if not (RECORDINGS_DIR / f"{name}.json").is_file():
-        known = ", ".join(sorted(p.stem for p in RECORDINGS_DIR.glob("*.json"))) or "none"
+    folder = recordings_dir()
+    if not (folder / f"{name}.json").is_file():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.json"))) or "none"
         raise ConfigError(f"No recording for {name!r} in notebooks/recordings (there are: {known}).")
     teardown()
     shared = os.environ.get("PRIMER_GATEWAY_URL", "").strip()

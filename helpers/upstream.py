@@ -20,8 +20,18 @@ from .recordings import is_allowed_header
 __all__ = ["Upstream", "SseSplitter", "Recorder", "HOP_BY_HOP", "json_or_lines"]
 
 HOP_BY_HOP = {
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding", "content-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    "accept-encoding",
+    "content-encoding",
 }
 
 
@@ -36,7 +46,9 @@ class Upstream:
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"PRIMER_UPSTREAM_URL={self.url!r} must be an http(s) URL like https://api.anthropic.com.")
+            raise ConfigError(
+                f"PRIMER_UPSTREAM_URL={self.url!r} must be an http(s) URL like https://api.anthropic.com."
+            )
         self.scheme, self.hostname = parts.scheme, parts.hostname
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
         self.base_path = parts.path.rstrip("/")
@@ -92,8 +104,16 @@ class Recorder:
             self.exchanges.append(None)
             return len(self.exchanges) - 1
 
-    def finish(self, slot: int, method: str, path: str, body: Any, status: int, headers: dict[str, str],
-               payload: dict[str, Any]) -> None:
+    def finish(
+        self,
+        slot: int,
+        method: str,
+        path: str,
+        body: Any,
+        status: int,
+        headers: dict[str, str],
+        payload: dict[str, Any],
+    ) -> None:
         req: dict[str, Any] = {"method": method, "path": path}
         if body is not None:
             req["body"] = body
@@ -122,4 +142,3 @@ def json_or_lines(path: str, data: bytes) -> dict[str, Any]:
         return {"body": json.loads(text) if text.strip() else None}
     except json.JSONDecodeError:
         return {"body": text}
-

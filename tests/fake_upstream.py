@@ -1,0 +1,102 @@
+"""A scripted stand-in for api.anthropic.com on loopback: records what it received, answers what it is told."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    events: list[tuple[str, dict[str, Any]]] | None = None
+    gate_after: int | None = None  # hold the stream after this many events until `release` is set
+    lines: list[Any] | None = None
+
+
+class FakeUpstream:
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+        self.received: list[dict[str, Any]] = []
+        self.release = threading.Event()
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _any(self) -> None:
+                n = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(n) if n else b""
+                upstream.received.append(
+                    {"method": self.command, "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                     "body": json.loads(raw) if raw else None}
+                )
+                reply = upstream.replies.pop(0) if upstream.replies else Reply(500, {"type": "error"})
+                if reply.events is not None:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    for i, (name, data) in enumerate(reply.events):
+                        if reply.gate_after is not None and i == reply.gate_after:
+                            upstream.release.wait(10)
+                        chunk = f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                    return
+                if reply.lines is not None:
+                    data = "".join(json.dumps(x) + "\n" for x in reply.lines).encode()
+                    ctype = "application/binary"
+                else:
+                    data = json.dumps(reply.body).encode()
+                    ctype = "application/json"
+                self.send_response(reply.status)
+                self.send_header("Content-Type", ctype)
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _any
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def message(text: str = "ok", model: str = "claude-opus-4-6", tokens_in: int = 100, tokens_out: int = 20) -> dict[str, Any]:
+    return {"model": model, "id": "msg_01fake", "type": "message", "role": "assistant",
+            "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
+            "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out}}
+
+
+def stream_events(text_pieces: list[str], tokens_in: int = 50, tokens_out: int = 30) -> list[tuple[str, dict[str, Any]]]:
+    start = dict(message(""), content=[], stop_reason=None, usage={"input_tokens": tokens_in, "output_tokens": 1})
+    events = [("message_start", {"type": "message_start", "message": start}),
+              ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})]
+    events += [("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}})
+               for p in text_pieces]
+    events += [("content_block_stop", {"type": "content_block_stop", "index": 0}),
+               ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                  "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out}}),
+               ("message_stop", {"type": "message_stop"})]
+    return events
