@@ -41,7 +41,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(session, name)
     if name == "spend":
-        from .spend import spend
+        from .spending import spend
 
         return spend
     raise AttributeError(f"module 'helpers' has no attribute {name!r}")

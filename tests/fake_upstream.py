@@ -36,8 +36,12 @@ class FakeUpstream:
                 n = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(n) if n else b""
                 upstream.received.append(
-                    {"method": self.command, "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                     "body": json.loads(raw) if raw else None}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": json.loads(raw) if raw else None,
+                    }
                 )
                 reply = upstream.replies.pop(0) if upstream.replies else Reply(500, {"type": "error"})
                 if reply.events is not None:
@@ -83,20 +87,46 @@ class FakeUpstream:
         self.server.server_close()
 
 
-def message(text: str = "ok", model: str = "claude-opus-4-6", tokens_in: int = 100, tokens_out: int = 20) -> dict[str, Any]:
-    return {"model": model, "id": "msg_01fake", "type": "message", "role": "assistant",
-            "content": [{"type": "text", "text": text}], "stop_reason": "end_turn", "stop_sequence": None,
-            "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out}}
+def message(
+    text: str = "ok", model: str = "claude-opus-4-6", tokens_in: int = 100, tokens_out: int = 20
+) -> dict[str, Any]:
+    return {
+        "model": model,
+        "id": "msg_01fake",
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
+    }
 
 
-def stream_events(text_pieces: list[str], tokens_in: int = 50, tokens_out: int = 30) -> list[tuple[str, dict[str, Any]]]:
+def stream_events(
+    text_pieces: list[str], tokens_in: int = 50, tokens_out: int = 30
+) -> list[tuple[str, dict[str, Any]]]:
     start = dict(message(""), content=[], stop_reason=None, usage={"input_tokens": tokens_in, "output_tokens": 1})
-    events = [("message_start", {"type": "message_start", "message": start}),
-              ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})]
-    events += [("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}})
-               for p in text_pieces]
-    events += [("content_block_stop", {"type": "content_block_stop", "index": 0}),
-               ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                                  "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out}}),
-               ("message_stop", {"type": "message_stop"})]
+    events = [
+        ("message_start", {"type": "message_start", "message": start}),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
+    ]
+    events += [
+        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}})
+        for p in text_pieces
+    ]
+    events += [
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
+            },
+        ),
+        ("message_stop", {"type": "message_stop"}),
+    ]
     return events

@@ -93,7 +93,9 @@ def test_sse_is_relayed_event_by_event_and_metered(live, upstream):
     upstream.release.set()
     rest = resp.read()
     assert b"message_stop" in seen + rest
-    assert gw.ledger.snapshot()["spent"] == pytest.approx(cost({"input_tokens": 50, "output_tokens": 30}, ASK["model"]).total)
+    assert gw.ledger.snapshot()["spent"] == pytest.approx(
+        cost({"input_tokens": 50, "output_tokens": 30}, ASK["model"]).total
+    )
     assert gw.tallies["127.0.0.1"].calls == {"claude-opus-4-6": 1}
 
 
@@ -155,7 +157,9 @@ def test_free_calls_are_not_reserved():
 def test_worst_case_bounds_input_output_cache_and_batch():
     est = worst_case("POST", "/v1/messages", dict(ASK, max_tokens=1000))
     assert est.usd >= 1000 * 25 / 1e6
-    cached = dict(ASK, system=[{"type": "text", "text": "x" * 3000, "cache_control": {"type": "ephemeral", "ttl": "1h"}}])
+    cached = dict(
+        ASK, system=[{"type": "text", "text": "x" * 3000, "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
+    )
     assert worst_case("POST", "/v1/messages", cached).usd >= 1000 * 5 * 2 / 1e6  # >= 1000 tokens at the 1h write rate
     batch = {"requests": [{"custom_id": str(i), "params": dict(ASK, max_tokens=1000)} for i in range(4)]}
     assert worst_case("POST", "/v1/messages/batches", batch).usd == pytest.approx(2 * est.usd, rel=0.05)
@@ -190,13 +194,26 @@ def test_ledger_survives_restarts_and_frees_dead_reservations(tmp_path):
 
 def test_batch_is_held_until_results_then_charged_once_at_batch_price(live, upstream):
     gw = live()
-    batch = {"id": "msgbatch_01q", "type": "message_batch", "processing_status": "ended",
-             "request_counts": {"processing": 0, "succeeded": 1, "errored": 0, "canceled": 0, "expired": 0},
-             "created_at": "2026-11-24T00:00:00Z", "expires_at": "2026-11-25T00:00:00Z", "ended_at": None,
-             "cancel_initiated_at": None, "archived_at": None,
-             "results_url": f"{upstream.url}/v1/messages/batches/msgbatch_01q/results"}
+    batch = {
+        "id": "msgbatch_01q",
+        "type": "message_batch",
+        "processing_status": "ended",
+        "request_counts": {"processing": 0, "succeeded": 1, "errored": 0, "canceled": 0, "expired": 0},
+        "created_at": "2026-11-24T00:00:00Z",
+        "expires_at": "2026-11-25T00:00:00Z",
+        "ended_at": None,
+        "cancel_initiated_at": None,
+        "archived_at": None,
+        "results_url": f"{upstream.url}/v1/messages/batches/msgbatch_01q/results",
+    }
     line = {"custom_id": "a", "result": {"type": "succeeded", "message": message(tokens_in=1000, tokens_out=1000)}}
-    upstream.replies += [Reply(body=batch), Reply(body=batch), Reply(lines=[line]), Reply(body=batch), Reply(lines=[line])]
+    upstream.replies += [
+        Reply(body=batch),
+        Reply(body=batch),
+        Reply(lines=[line]),
+        Reply(body=batch),
+        Reply(lines=[line]),
+    ]
     client = sdk(gw)
     created = client.messages.batches.create(requests=[{"custom_id": "a", "params": ASK}])
     assert created.results_url.startswith(gw.url), "results_url must lead back through the gateway"
@@ -209,10 +226,16 @@ def test_batch_is_held_until_results_then_charged_once_at_batch_price(live, upst
 
 def test_record_mode_captures_in_order_without_any_secret(live, upstream, tmp_path):
     gw = live(mode="record")
-    leaky = {"request-id": "req_kept", "anthropic-organization-id": "org-secret-123", "set-cookie": "session=abc",
-             "anthropic-ratelimit-requests-remaining": "49"}
-    upstream.replies += [Reply(body=message("one"), headers=leaky),
-                         Reply(events=stream_events(["x", "y"]), headers={"request-id": "req_s"})]
+    leaky = {
+        "request-id": "req_kept",
+        "anthropic-organization-id": "org-secret-123",
+        "set-cookie": "session=abc",
+        "anthropic-ratelimit-requests-remaining": "49",
+    }
+    upstream.replies += [
+        Reply(body=message("one"), headers=leaky),
+        Reply(events=stream_events(["x", "y"]), headers={"request-id": "req_s"}),
+    ]
     client = sdk(gw)
     client.messages.create(**ASK)
     with client.messages.stream(**ASK) as stream:
@@ -224,8 +247,11 @@ def test_record_mode_captures_in_order_without_any_secret(live, upstream, tmp_pa
         assert secret.lower() not in text.lower()
     loaded = load_recording(path)
     first, second = loaded.exchanges
-    assert first.response.headers == {"content-type": "application/json", "request-id": "req_kept",
-                                      "anthropic-ratelimit-requests-remaining": "49"}
+    assert first.response.headers == {
+        "content-type": "application/json",
+        "request-id": "req_kept",
+        "anthropic-ratelimit-requests-remaining": "49",
+    }
     assert first.request.body == ASK and second.request.body == dict(ASK, stream=True)
     assert [e["event"] for e in second.response.events][0] == "message_start"
     assert all(isinstance(e["at"], float) for e in second.response.events)

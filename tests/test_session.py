@@ -138,3 +138,84 @@ def test_import_helpers_starts_nothing():
         "import helpers.gateway; assert 'matplotlib' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_live_without_a_key_says_where_to_put_it(monkeypatch):
+    monkeypatch.setenv("PRIMER_MODE", "live")
+    with pytest.raises(ConfigError) as err:
+        helpers.setup("01_first_request")
+    assert ".env.example" in str(err.value) and "PRIMER_MODE=replay" in str(err.value)
+    assert len(err.value._render_traceback_()) == 1
+
+
+def test_live_with_a_key_forwards_and_shows_the_budget(monkeypatch, capsys, tmp_path):
+    from fake_upstream import FakeUpstream, Reply, message
+
+    fake = FakeUpstream()
+    try:
+        fake.replies.append(Reply(body=message("live answer")))
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-not-real")
+        monkeypatch.setenv("PRIMER_UPSTREAM_URL", fake.url)
+        monkeypatch.setenv("PRIMER_LEDGER", str(tmp_path / "ledger.json"))
+        monkeypatch.setenv("PRIMER_BUDGET_USD", "1.5")
+        helpers.setup("01_first_request")
+        banner = capsys.readouterr().out
+        assert banner.startswith(f"live mode: calls go to {fake.url} with your key")
+        assert "budget $1.5000 of $1.5000 left (PRIMER_BUDGET_USD)" in banner and "sk-test" not in banner
+        msg = anthropic.Anthropic().messages.create(
+            model=helpers.OPUS, max_tokens=10, messages=[{"role": "user", "content": "x"}]
+        )
+        assert msg.content[0].text == "live answer"
+        card = repr(helpers.spend())
+        assert "claude-opus-4-6" in card and "Whole course (ledger)" in card
+    finally:
+        helpers.teardown()
+        fake.stop()
+
+
+def test_record_mode_is_not_started_from_a_notebook(monkeypatch):
+    monkeypatch.setenv("PRIMER_MODE", "record")
+    with pytest.raises(ConfigError, match="make record"):
+        helpers.setup("01_first_request")
+
+
+def test_a_shared_gateway_is_joined_not_started(monkeypatch, capsys):
+    from helpers.config import RECORDINGS_DIR
+    from helpers.gateway import Gateway
+    from helpers.recordings import load_recordings
+
+    room = Gateway(load_recordings(RECORDINGS_DIR), speed=0).start()
+    try:
+        monkeypatch.setenv("PRIMER_GATEWAY_URL", room.url)
+        helpers.setup("01_first_request")
+        banner = capsys.readouterr().out
+        assert banner.startswith(f"replay mode via the shared gateway at {room.url}: answers come from recordings/")
+        assert helpers.current_session().shared
+        anthropic.Anthropic().messages.create(
+            model=helpers.OPUS, max_tokens=1024, messages=[{"role": "user", "content": "Hello, Claude!"}]
+        )
+        assert [e["status"] for e in helpers.gateway_log()] == [200]
+        assert "claude-opus-4-6" in repr(helpers.spend())
+    finally:
+        helpers.teardown()
+        room.stop()
+    assert room.crashes == []
+
+
+def test_an_unreachable_shared_gateway_is_one_line(monkeypatch):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("PRIMER_GATEWAY_URL", f"http://127.0.0.1:{port}")
+    with pytest.raises(ConfigError, match=r"does not answer \(.*\); unset it"):
+        helpers.setup("01_first_request")
+
+
+def test_bad_budget_is_one_line():
+    from helpers.budget import budget_cap
+
+    assert budget_cap({}) == 2.0
+    with pytest.raises(ConfigError, match="PRIMER_BUDGET_USD"):
+        budget_cap({"PRIMER_BUDGET_USD": "lots"})
