@@ -59,7 +59,27 @@ class LogEntry:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 512  # a room of clients connecting at once must not be dropped by a short backlog
+    max_threads = 256  # bounded: beyond this, new connections wait in the backlog instead of spawning threads
     gateway: Gateway
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slots = threading.BoundedSemaphore(self.max_threads)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that went away is normal (a notebook cell interrupted); never print into a notebook.
@@ -71,7 +91,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
-    timeout = 60  # a client that stops sending cannot hold a thread forever
+    timeout = 30  # a client that stops reading or sending (or an idle keep-alive) cannot hold a thread forever
     server_version = "primer-gateway"
     sys_version = ""
 
