@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .models import canonical_model_id
 from .pricing import UnknownPriceError, cost
 
 __all__ = ["Charge", "Tally", "charges_from_message", "charges_from_lines", "StreamMeter", "charges_from_exchange"]
@@ -33,7 +34,7 @@ def _charge(model: str, usage: dict[str, Any], batch: bool | None = None) -> Cha
         usd, is_batch = c.total, c.batch
     except UnknownPriceError:
         usd, is_batch = None, bool(batch)
-    return Charge(model, tokens_in, int(usage.get("output_tokens") or 0), usd, is_batch)
+    return Charge(canonical_model_id(model), tokens_in, int(usage.get("output_tokens") or 0), usd, is_batch)
 
 
 def charges_from_message(body: Any) -> list[Charge]:

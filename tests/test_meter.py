@@ -1,0 +1,86 @@
+"""The meter (JSON, SSE, batch lines) and the course bill computed from recordings."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_recording
+
+from helpers.bill import course_bill, format_bill, recording_bill
+from helpers.meter import StreamMeter, Tally, charges_from_lines, charges_from_message
+from helpers.upstream import SseSplitter
+
+
+def msg(model="claude-opus-4-6", tokens_in=1000, tokens_out=100, **usage):
+    return {
+        "type": "message",
+        "model": model,
+        "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out, **usage},
+    }
+
+
+def test_json_message_is_priced_and_other_bodies_are_not():
+    (charge,) = charges_from_message(msg())
+    assert charge.usd == pytest.approx((1000 * 5 + 100 * 25) / 1e6) and charge.input_tokens == 1000
+    assert charges_from_message({"type": "error", "error": {}}) == []
+    assert charges_from_message(None) == []
+
+
+def test_dated_model_ids_are_grouped_under_their_alias():
+    (charge,) = charges_from_message(msg(model="claude-haiku-4-5-20251001"))
+    assert charge.model == "claude-haiku-4-5"
+
+
+def test_stream_usage_is_cumulative_not_added():
+    meter = StreamMeter()
+    meter.feed(
+        "message_start", {"message": {"model": "claude-sonnet-4-6", "usage": {"input_tokens": 200, "output_tokens": 1}}}
+    )
+    meter.feed("message_delta", '{"usage": {"output_tokens": 40}}')
+    meter.feed("message_delta", {"usage": {"output_tokens": 90, "input_tokens": None}})
+    assert not meter.complete
+    meter.feed("message_stop", {})
+    (charge,) = meter.charges()
+    assert (charge.input_tokens, charge.output_tokens, meter.complete) == (200, 90, True)
+    meter.feed("message_delta", "not json")  # ignored, never raises
+
+
+def test_batch_lines_at_the_batch_rate_and_errors_free():
+    lines = [
+        {"custom_id": "a", "result": {"type": "succeeded", "message": msg()}},
+        {"custom_id": "b", "result": {"type": "errored", "error": {}}},
+        "garbage",
+    ]
+    (charge,) = charges_from_lines(lines)
+    assert charge.batch and charge.usd == pytest.approx((1000 * 5 + 100 * 25) / 2e6)
+
+
+def test_unknown_models_are_reported_not_zero():
+    tally = Tally()
+    tally.add(charges_from_message(msg(model="claude-someday-9")) + charges_from_message(msg()))
+    assert tally.unpriced == {"claude-someday-9": 1} and list(tally.by_model) == ["claude-opus-4-6"]
+
+
+def test_sse_splitter_handles_split_chunks_and_crlf():
+    s = SseSplitter()
+    assert s.feed(b'event: ping\r\ndata: {"type"') == []
+    assert s.feed(b': "ping"}\r\n\r\nevent: x\ndata: 1\n\n') == [("ping", '{"type": "ping"}'), ("x", "1")]
+
+
+def test_recording_bill_counts_every_exchange():
+    ok = {
+        "request": {"method": "POST", "path": "/v1/messages", "body": {}},
+        "response": {"status": 200, "headers": {}, "body": msg()},
+    }
+    err = {
+        "request": {"method": "POST", "path": "/v1/messages", "body": {}},
+        "response": {"status": 429, "headers": {}, "body": {"type": "error", "error": {}}},
+    }
+    tally = recording_bill(make_recording([ok, ok, err]))
+    assert tally.calls == {"claude-opus-4-6": 2}
+
+
+def test_course_bill_covers_every_shipped_recording():
+    bill = course_bill()
+    assert "01_first_request" in bill and all(t.total >= 0 for t in bill.values())
+    text = format_bill(bill)
+    assert text.splitlines()[-1].startswith("total") and "01_first_request" in text
