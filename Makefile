@@ -53,6 +53,7 @@ cost: $(STAMP)
 
 bench: $(STAMP)
 	$(REPLAY) $(BIN)/python tools/bench.py
+	$(BIN)/python tools/loadbench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

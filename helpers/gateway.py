@@ -367,7 +367,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers.setdefault("content-type", "application/binary")
             self._send_raw(resp.status, headers, text.encode("utf-8"))
         else:
-            self._send_sse(resp.status, headers, resp.events or [])
+            self._send_sse(resp.status, headers, ex)
 
     def _send_raw(self, status: int, headers: dict[str, str], data: bytes) -> None:
         self.send_response(status)
@@ -377,7 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _send_sse(self, status: int, headers: dict[str, str], events: list[dict[str, Any]]) -> None:
+    def _send_sse(self, status: int, headers: dict[str, str], ex: Exchange) -> None:
         gw = self.server.gateway
         headers.setdefault("content-type", "text/event-stream; charset=utf-8")
         self.send_response(status)
@@ -386,21 +386,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        frames = gw.sse_frames(ex)
+        if gw.speed == 0:  # nothing to pace: one write, so a busy gateway answers many clients quickly
+            self.wfile.write(b"".join(f for _, f in frames) + b"0\r\n\r\n")
+            self.wfile.flush()
+            return
         self.wfile.flush()
         start = gw.clock()
-        for ev in events:
-            if gw.speed > 0:
-                wait = start + float(ev["at"]) / gw.speed - gw.clock()
-                if wait > 0:
-                    gw.sleep(wait)
-            data = (
-                ev["data"]
-                if isinstance(ev["data"], str)
-                else json.dumps(ev["data"], ensure_ascii=False, separators=(",", ":"))
-            )
-            chunk = f"event: {ev['event']}\ndata: {data}\n\n".encode()
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        i = 0
+        while i < len(frames):
+            due = frames[i][0]
+            wait = start + due / gw.speed - gw.clock()
+            if wait > 0:
+                gw.sleep(wait)
+            j = i
+            while j < len(frames) and frames[j][0] == due:  # events recorded together leave together
+                j += 1
+            self.wfile.write(b"".join(f for _, f in frames[i:j]))
             self.wfile.flush()
+            i = j
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
 
@@ -437,6 +441,7 @@ class Gateway:
         self.logs: dict[str, deque[LogEntry]] = {}
         self._log_size = log_size
         self.index = ReplayIndex(recordings)
+        self._frames: dict[tuple[str, int], list[tuple[float, bytes]]] = {}
         self.speed = float(speed)
         self.sleep = sleep
         self.clock = clock
@@ -504,6 +509,20 @@ class Gateway:
             with self._lock:
                 own = self.logs.setdefault(client, deque(maxlen=self._log_size))
             own.append(entry)
+
+    def sse_frames(self, ex: Exchange) -> list[tuple[float, bytes]]:
+        """An exchange's events as (offset, chunk-framed bytes), encoded once and cached."""
+        key = (ex.recording, ex.index)
+        frames = self._frames.get(key)
+        if frames is None:
+            frames = []
+            for ev in ex.response.events or []:
+                data = ev["data"]
+                text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                chunk = f"event: {ev['event']}\ndata: {text}\n\n".encode()
+                frames.append((float(ev["at"]), b"%x\r\n%s\r\n" % (len(chunk), chunk)))
+            self._frames[key] = frames
+        return frames
 
     def _tally(self, handler: Any) -> Tally:
         with self._lock:
