@@ -70,16 +70,30 @@ def _merge_streams(outs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return merged
 
 
+_REF = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
+
+
 def _renumber_widgets(nb: dict[str, Any]) -> dict[str, Any]:
+    """Give widget models stable ids, so a re-run changes nothing in git.
+
+    The order comes from the notebook's structure only (displayed widgets in cell order, then what they
+    reference, in attribute-name order; then the rest by content), never from the ids themselves, so
+    normalizing twice is a no-op.
+    """
     state = nb.get("metadata", {}).get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
-    ids = list(state)
-    text = json.dumps(nb)
-    for out_id in re.findall(r'"model_id": "([0-9a-f]{32})"', text):
-        if out_id not in ids:
-            ids.append(out_id)
-    if not ids:
+    roots = re.findall(r'"model_id": "([0-9a-f]{32})"', json.dumps(nb["cells"]))
+    order: list[str] = []
+    queue = list(roots)
+    while queue:
+        wid = queue.pop(0)
+        if wid not in order:
+            order.append(wid)
+            queue += _REF.findall(json.dumps(state.get(wid, {}), sort_keys=True))
+    unseen = [i for i in state if i not in order]
+    order += sorted(unseen, key=lambda i: _REF.sub("", json.dumps(state[i], sort_keys=True)))
+    if not order:
         return nb
-    order = sorted(set(ids), key=lambda i: text.find(i))
+    text = json.dumps(nb)
     for n, old in enumerate(order):
         text = text.replace(old, f"@@W{n}@@")
     for n in range(len(order)):

@@ -1,0 +1,353 @@
+"""Conversations for 02_system_prompts: validity, trimming, summarizing, a side-by-side view and a chat widget.
+
+A conversation is the `messages` list of a Messages request: dicts with a `role` ("user" or "assistant")
+and `content` (a string or a list of content blocks). The course keeps every history it builds valid:
+it starts with a user turn and the roles alternate, which is what the models are trained on. The chat
+logic (`ChatSession.send`) is plain Python so tests drive it without a browser; `ChatWidget` only wires
+it to ipywidgets, which are imported when a widget is built, never by the core.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .display import Card, message_html, message_text, usage_line
+
+__all__ = [
+    "ROLES",
+    "conversation_problems",
+    "require_valid",
+    "text_of",
+    "Trimmed",
+    "trim_to_budget",
+    "split_history",
+    "as_transcript",
+    "with_summary",
+    "side_by_side",
+    "TranscriptEntry",
+    "ChatSession",
+    "transcript_text",
+    "transcript_html",
+    "ChatWidget",
+    "chat_widget",
+]
+
+ROLES = ("user", "assistant")
+Message = dict[str, Any]
+
+
+def _content_problem(content: Any) -> str | None:
+    if isinstance(content, str):
+        return None if content.strip() else "is empty"
+    if isinstance(content, list):
+        if not content:
+            return "is an empty list of blocks"
+        if not all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in content):
+            return "must be a list of blocks, each a dict with a 'type'"
+        return None
+    return f"must be a string or a list of content blocks, got {type(content).__name__}"
+
+
+def conversation_problems(messages: Any, *, must_end_with_user: bool = False) -> list[str]:
+    """Everything that keeps `messages` from being a valid conversation, each in one sentence (empty if valid).
+
+    Valid means: a non-empty list of {"role", "content"} dicts, roles only "user" and "assistant",
+    starting with a user turn and alternating. With `must_end_with_user`, the last turn must be the
+    user's too (a request that asks for a new answer rather than continuing a prefilled one).
+    """
+    if not isinstance(messages, (list, tuple)):
+        return [f"messages must be a list of {{'role': ..., 'content': ...}} dicts, got {type(messages).__name__}."]
+    if not messages:
+        return ["messages is empty: a request needs at least one user turn."]
+    problems: list[str] = []
+    roles: list[str | None] = []
+    for i, msg in enumerate(messages):
+        if not isinstance(msg, dict):
+            problems.append(f"messages[{i}] must be a dict with 'role' and 'content', got {type(msg).__name__}.")
+            roles.append(None)
+            continue
+        role = msg.get("role")
+        roles.append(role if role in ROLES else None)
+        if role == "system":
+            problems.append(
+                f"messages[{i}] has role 'system': the Messages API has no system role in messages; "
+                "pass the system prompt as the top-level system parameter."
+            )
+        elif role not in ROLES:
+            problems.append(f"messages[{i}] has role {role!r}; only 'user' and 'assistant' are allowed.")
+        if "content" not in msg:
+            problems.append(f"messages[{i}] has no 'content'.")
+        else:
+            why = _content_problem(msg["content"])
+            if why:
+                problems.append(f"messages[{i}]['content'] {why}.")
+    if roles[0] == "assistant":
+        problems.append("messages[0] is an assistant turn: a conversation starts with a user turn.")
+    for i in range(1, len(roles)):
+        if roles[i] is not None and roles[i] == roles[i - 1]:
+            problems.append(f"messages[{i - 1}] and messages[{i}] are both {roles[i]!r}: roles must alternate.")
+    if must_end_with_user and roles[-1] == "assistant":
+        problems.append(
+            f"messages[{len(roles) - 1}] is an assistant turn: end with the user's new message "
+            "(a final assistant turn is a prefill, which some models reject)."
+        )
+    return problems
+
+
+def require_valid(messages: Any, *, must_end_with_user: bool = False) -> None:
+    """Raise ValueError naming the first problem when `messages` is not a valid conversation."""
+    problems = conversation_problems(messages, must_end_with_user=must_end_with_user)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ValueError(f"Not a valid conversation: {problems[0]}{more}")
+
+
+def text_of(content: Any) -> str:
+    """The text of a message's content: the string itself, or its text blocks joined."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text")
+    raise TypeError(f"content must be a string or a list of blocks, got {type(content).__name__}")
+
+
+@dataclass(frozen=True)
+class Trimmed:
+    """What `trim_to_budget` kept: the messages, their token count and how many old messages were dropped."""
+
+    messages: list[Message]
+    tokens: int
+    dropped: int
+
+
+def _positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
+    low = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+    return value
+
+
+def trim_to_budget(messages: Sequence[Message], budget: int, count: Callable[[list[Message]], int]) -> Trimmed:
+    """Drop the oldest turns until `count(messages) <= budget`, keeping the conversation valid.
+
+    `messages` must be valid and end with the user's new message. Turns go in pairs (a user turn and
+    its answer) so the result still starts with a user turn; the newest message is never dropped.
+    `count` is called once per candidate (e.g. with the count_tokens endpoint). Raises ValueError when
+    even the newest message alone is over the budget. The input list is not changed.
+    """
+    require_valid(messages, must_end_with_user=True)
+    _positive_int(budget, "budget")
+    kept = list(messages)
+    dropped = 0
+    while True:
+        tokens = count(list(kept))
+        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+            raise ValueError(f"count() must return a token count (an int >= 0), got {tokens!r}.")
+        if tokens <= budget:
+            return Trimmed(kept, tokens, dropped)
+        if len(kept) == 1:
+            raise ValueError(
+                f"The newest message alone needs {tokens} tokens, over the budget of {budget}: "
+                "shorten it or raise the budget."
+            )
+        kept = kept[2:]  # one user turn and its answer: the result starts with a user turn again
+        dropped += 2
+
+
+def split_history(messages: Sequence[Message], keep_turns: int) -> tuple[list[Message], list[Message]]:
+    """Split a conversation that ends with the user's new message into (old, recent) for summarizing.
+
+    `recent` is the last `keep_turns` exchanges plus the new message, so it starts with a user turn;
+    `old` is everything before (empty when there is nothing to summarize). Both stay valid.
+    """
+    require_valid(messages, must_end_with_user=True)
+    _positive_int(keep_turns, "keep_turns", allow_zero=True)
+    cut = max(0, len(messages) - (2 * keep_turns + 1))
+    return list(messages[:cut]), list(messages[cut:])
+
+
+def as_transcript(messages: Sequence[Message]) -> str:
+    """A plain-text transcript ("User: ...", "Assistant: ...") to hand to a summarizing request."""
+    require_valid(messages)
+    names = {"user": "User", "assistant": "Assistant"}
+    return "\n\n".join(f"{names[m['role']]}: {text_of(m['content'])}" for m in messages)
+
+
+def with_summary(summary: str, recent: Sequence[Message]) -> list[Message]:
+    """`recent` with `summary` put in front of its first user turn, as a text block of its own.
+
+    Merging into the first user turn (rather than adding a turn) keeps the conversation starting with
+    a user turn and alternating. The input is not changed.
+    """
+    if not isinstance(summary, str) or not summary.strip():
+        raise ValueError(f"summary must be non-empty text, got {summary!r}.")
+    require_valid(recent)
+    first = recent[0]
+    content = first["content"]
+    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+    note = {"type": "text", "text": f"Summary of our conversation so far:\n{summary.strip()}"}
+    return [{"role": "user", "content": [note, *blocks]}, *recent[1:]]
+
+
+def side_by_side(left: Any, right: Any, left_title: str, right_title: str) -> Card:
+    """Two responses next to each other (HTML), or one after the other (plain text), with their costs."""
+    esc = html.escape
+    cols = "".join(
+        f'<div style="flex:1;min-width:280px"><div style="font-weight:600">{esc(title)}</div>{message_html(msg)}</div>'
+        for title, msg in ((left_title, left), (right_title, right))
+    )
+    text = f"── {left_title} ──\n{message_text(left)}\n\n── {right_title} ──\n{message_text(right)}"
+    return Card(text, f'<div style="display:flex;gap:12px;flex-wrap:wrap">{cols}</div>')
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One line of a chat transcript: what the user sent and either the reply (with its cost) or the error."""
+
+    user: str
+    reply: str = ""
+    cost: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    def __str__(self) -> str:
+        if not self.ok:
+            return f"You: {self.user}\n⚠ {self.error}"
+        return f"You: {self.user}\nClaude: {self.reply}\n  ({self.cost})"
+
+
+@dataclass
+class ChatSession:
+    """The widget's logic: a conversation with one model that survives failed requests.
+
+    `send(text)` appends the user's turn, calls `client.messages.create` with the whole history and
+    returns a TranscriptEntry. On an API error (in replay, the gateway's "not in the recording" message)
+    the user's turn is taken back, so the history stays valid, and the entry carries the error message.
+    """
+
+    client: Any
+    model: str
+    max_tokens: int = 1024
+    system: str | list[dict[str, Any]] | None = None
+    history: list[Message] = field(default_factory=list)
+    entries: list[TranscriptEntry] = field(default_factory=list)
+
+    def send(self, text: Any) -> TranscriptEntry:
+        """Send one user message; never raises for API errors or empty input."""
+        import anthropic
+
+        if not isinstance(text, str) or not text.strip():
+            entry = TranscriptEntry(str(text) if text is not None else "", error="Type a message first.")
+            self.entries.append(entry)
+            return entry
+        self.history.append({"role": "user", "content": text})
+        kwargs: dict[str, Any] = {"model": self.model, "max_tokens": self.max_tokens, "messages": list(self.history)}
+        if self.system is not None:
+            kwargs["system"] = self.system
+        try:
+            response = self.client.messages.create(**kwargs)
+        except anthropic.APIStatusError as e:
+            self.history.pop()
+            entry = TranscriptEntry(text, error=e.api_message or str(e))
+        except anthropic.APIConnectionError as e:
+            self.history.pop()
+            entry = TranscriptEntry(text, error=f"{e.message} Is the course gateway running (helpers.setup)?")
+        else:
+            reply = "".join(b.text for b in response.content if b.type == "text")
+            self.history.append({"role": "assistant", "content": reply})
+            entry = TranscriptEntry(text, reply=reply, cost=usage_line(response.usage, response.model))
+        self.entries.append(entry)
+        return entry
+
+    def clear(self) -> None:
+        """Forget the conversation and the transcript."""
+        self.history.clear()
+        self.entries.clear()
+
+
+def transcript_text(entries: Sequence[TranscriptEntry]) -> str:
+    """The transcript as plain text (what a notebook stores as the widget's text form)."""
+    if not entries:
+        return "(no messages yet)"
+    return "\n\n".join(str(e) for e in entries)
+
+
+def transcript_html(entries: Sequence[TranscriptEntry]) -> str:
+    """The transcript as HTML: the user's turns, replies with their cost, errors in red."""
+    esc = html.escape
+    if not entries:
+        return '<div style="color:#57606a;font-style:italic">No messages yet: type one below and press Send.</div>'
+    rows = []
+    for e in entries:
+        rows.append(f'<div style="margin-top:8px"><b>You:</b> {esc(e.user)}</div>')
+        if e.ok:
+            rows.append(
+                f'<div style="white-space:pre-wrap;margin-left:12px"><b>Claude:</b> {esc(e.reply)}</div>'
+                f'<div style="margin-left:12px;color:#57606a;font-size:12px">{esc(e.cost)}</div>'
+            )
+        else:
+            rows.append(
+                '<div style="margin-left:12px;color:#cf222e;border-left:3px solid #cf222e;padding-left:6px">'
+                f"⚠ {esc(e.error)}</div>"
+            )
+    return (
+        '<div style="font-family:system-ui,sans-serif;font-size:13px;max-width:900px;max-height:420px;'
+        f'overflow-y:auto;border:1px solid #d0d7de;border-radius:6px;padding:4px 12px 8px">{"".join(rows)}</div>'
+    )
+
+
+class ChatWidget:
+    """An ipywidgets chat over a ChatSession: transcript, input, Send, Clear, and one button per suggestion."""
+
+    def __init__(self, session: ChatSession, suggestions: Sequence[str] = ()):
+        import ipywidgets as w
+
+        self.session = session
+        self.transcript = w.HTML(transcript_html(session.entries))
+        self.input = w.Text(placeholder="Type a message and press Send", layout=w.Layout(width="60%"))
+        self.send_button = w.Button(description="Send", button_style="primary")
+        self.clear_button = w.Button(description="Clear")
+        self.send_button.on_click(lambda _: self._send_input())
+        self.clear_button.on_click(lambda _: self.clear())
+        self.suggestion_buttons = []
+        for text in suggestions:
+            button = w.Button(description=text, tooltip="send this recorded message", layout=w.Layout(width="auto"))
+            button.on_click(lambda _, text=text: self.send(text))
+            self.suggestion_buttons.append(button)
+        rows = [self.transcript, w.HBox([self.input, self.send_button, self.clear_button])]
+        if self.suggestion_buttons:
+            rows.append(w.HBox([w.Label("Recorded:"), *self.suggestion_buttons]))
+        self.box = w.VBox(rows)
+
+    def send(self, text: str) -> TranscriptEntry:
+        """Send `text` as if typed, update the transcript and return its entry."""
+        entry = self.session.send(text)
+        self.transcript.value = transcript_html(self.session.entries)
+        return entry
+
+    def _send_input(self) -> None:
+        text, self.input.value = self.input.value, ""
+        self.send(text)
+
+    def clear(self) -> None:
+        self.session.clear()
+        self.transcript.value = transcript_html(self.session.entries)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        # The widget view for Jupyter; a readable transcript for everything that cannot render widgets.
+        data = dict(self.box._repr_mimebundle_(**kwargs) or {})
+        data["text/plain"] = "Chat widget · transcript:\n" + transcript_text(self.session.entries)
+        return data
+
+
+def chat_widget(
+    client: Any, model: str, *, max_tokens: int = 1024, system: Any = None, suggestions: Sequence[str] = ()
+) -> ChatWidget:
+    """A ChatWidget over a new ChatSession with these request settings."""
+    return ChatWidget(ChatSession(client, model, max_tokens, system), suggestions)

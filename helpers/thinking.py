@@ -1,0 +1,182 @@
+"""Extended thinking: review a request's thinking settings offline, bound its cost, compare effort levels.
+
+The rules are the API's as of 2026-11-24 (../shared/api-facts.md and the thinking docs): manual thinking,
+`{"type": "enabled", "budget_tokens": N}`, needs 1024 <= N < max_tokens and is the only form on
+claude-haiku-4-5; the 4.6 models take adaptive thinking with `output_config.effort` and only warn about
+the manual form. Thinking does not combine with a changed temperature or top_k, and manual thinking does
+not combine with a tool_choice that forces a tool. Matplotlib is imported only when a figure is drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import model_info
+from .pricing import Cost, cost
+
+__all__ = [
+    "MIN_BUDGET",
+    "EFFORTS",
+    "DISPLAYS",
+    "Review",
+    "review",
+    "worst_case_cost",
+    "thinking_chars",
+    "effort_figure",
+]
+
+MIN_BUDGET = 1024
+EFFORTS = ("low", "medium", "high", "max")
+DISPLAYS = ("summarized", "omitted")
+_FORCED_TOOL_CHOICES = ("any", "tool")
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the API would reject (`errors`, a 400) and what works but deserves a second look (`warnings`)."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def __str__(self) -> str:
+        if not self.errors and not self.warnings:
+            return "ok: the thinking settings follow the rules"
+        lines = [f"error: {e}" for e in self.errors] + [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _sampling(request: Mapping[str, Any], name: str) -> Any:
+    # SDK 2.x has no temperature/top_k keywords, so they travel in extra_body: look in both places.
+    extra = request.get("extra_body")
+    if isinstance(extra, Mapping) and name in extra:
+        return extra[name]
+    return request.get(name)
+
+
+def review(request: Mapping[str, Any]) -> Review:
+    """Check the thinking settings of `messages.create()` keyword arguments against the API's rules."""
+    if not isinstance(request, Mapping):
+        raise TypeError(f"review() takes the request's keyword arguments as a dict, got {type(request).__name__}")
+    errors: list[str] = []
+    warnings: list[str] = []
+    model = request.get("model")
+    try:
+        form = model_info(model).thinking if isinstance(model, str) else None
+    except KeyError:
+        form = None
+    if form is None:
+        errors.append(f"model {model!r} is not one the course knows, so its thinking form is unknown")
+    max_tokens = request.get("max_tokens")
+    if not _is_int(max_tokens) or max_tokens < 1:
+        errors.append(f"max_tokens must be a positive int, got {max_tokens!r}")
+        max_tokens = None
+
+    config = request.get("thinking")
+    kind = config.get("type") if isinstance(config, Mapping) else None
+    if config is not None and not isinstance(config, Mapping):
+        errors.append(f"thinking must be a dict such as {{'type': 'adaptive'}}, got {config!r}")
+    elif kind == "enabled":
+        budget = config.get("budget_tokens")
+        if not _is_int(budget):
+            errors.append(f"thinking.budget_tokens must be an int for type 'enabled', got {budget!r}")
+        elif budget < MIN_BUDGET:
+            errors.append(f"thinking.budget_tokens is {budget}: the minimum is {MIN_BUDGET}")
+        elif max_tokens is not None and budget >= max_tokens:
+            errors.append(f"thinking.budget_tokens ({budget}) must be below max_tokens ({max_tokens})")
+        if form == "adaptive":
+            warnings.append(
+                f"type 'enabled' is deprecated on {model}: the SDK warns; use {{'type': 'adaptive'}} with effort"
+            )
+    elif kind == "adaptive":
+        if "budget_tokens" in config:
+            errors.append("adaptive thinking takes no budget_tokens: output_config.effort sets the depth")
+        if form == "manual":
+            errors.append(f"{model} has no adaptive thinking: use {{'type': 'enabled', 'budget_tokens': N}}")
+    elif config is not None and kind != "disabled":
+        errors.append(f"thinking.type must be 'adaptive', 'enabled' or 'disabled', got {kind!r}")
+    if isinstance(config, Mapping) and config.get("display") not in (None, *DISPLAYS):
+        errors.append(f"thinking.display must be one of {DISPLAYS}, got {config.get('display')!r}")
+
+    output_config = request.get("output_config")
+    effort = output_config.get("effort") if isinstance(output_config, Mapping) else None
+    if effort is not None:
+        if effort not in EFFORTS:
+            errors.append(f"output_config.effort must be one of {EFFORTS}, got {effort!r}")
+        if form == "manual":
+            errors.append(f"{model} does not take output_config.effort; its thinking depth is budget_tokens")
+
+    if kind in ("enabled", "adaptive"):
+        temperature = _sampling(request, "temperature")
+        if temperature is not None and temperature != 1:
+            errors.append(f"temperature {temperature!r} with thinking: leave it out (or 1)")
+        if _sampling(request, "top_k") is not None:
+            errors.append("top_k does not combine with thinking: leave it out")
+        choice = request.get("tool_choice")
+        forced = isinstance(choice, Mapping) and choice.get("type") in _FORCED_TOOL_CHOICES
+        if forced and kind == "enabled":
+            errors.append("tool_choice 'any' or 'tool' forces a tool call: with manual thinking use 'auto' or 'none'")
+        elif forced:
+            warnings.append("a forced tool_choice is accepted with adaptive thinking, but that response skips thinking")
+    return Review(errors, warnings)
+
+
+def worst_case_cost(model: str, input_tokens: int, max_tokens: int) -> Cost:
+    """The most a request can cost: its input plus `max_tokens` of output, thinking included, at list price."""
+    for name, value in (("input_tokens", input_tokens), ("max_tokens", max_tokens)):
+        if not _is_int(value) or value < 0:
+            raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+    return cost({"input_tokens": input_tokens, "output_tokens": max_tokens}, model)
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def thinking_chars(message: Any) -> int:
+    """Characters of thinking text a response shows (0 when omitted or absent; redacted blocks count 0)."""
+    blocks = _get(message, "content") or []
+    return sum(len(_get(b, "thinking") or "") for b in blocks if _get(b, "type") == "thinking")
+
+
+def effort_figure(responses: Mapping[str, Any]) -> Any:
+    """Three panels, one bar per label: thinking shown (characters), output tokens, and cost (US cents)."""
+    if not isinstance(responses, Mapping) or not responses:
+        raise ValueError("effort_figure() needs a non-empty dict of label -> response")
+    import matplotlib.pyplot as plt
+
+    from .plots import COLORS
+
+    labels = list(responses)
+    values = [
+        [thinking_chars(m) for m in responses.values()],
+        [_get(_get(m, "usage"), "output_tokens") or 0 for m in responses.values()],
+        [cost(_get(m, "usage"), _get(m, "model")).total * 100 for m in responses.values()],
+    ]
+    panels = [
+        ("Thinking shown", "characters", "{:,.0f}"),
+        ("Output tokens (billed)", "tokens", "{:,.0f}"),
+        ("Cost of the call", "US cents", "{:.3f}¢"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.2), dpi=100)
+    fig.suptitle(f"Adaptive thinking on {_get(next(iter(responses.values())), 'model')}, by effort")
+    for ax, (title, unit, fmt), data in zip(axes, panels, values, strict=True):
+        bars = ax.bar(labels, data, color=[COLORS["muted"], COLORS["opus"]])  # colours cycle past two
+        ax.bar_label(bars, labels=[fmt.format(v) for v in data], padding=2, fontsize=9)
+        ax.set_title(title, fontsize=11)
+        ax.set_xlabel("effort")
+        ax.set_ylabel(unit)
+        ax.set_ylim(0, max(data) * 1.25 or 1)
+        ax.grid(True, axis="y", alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,339 @@
+"""helpers.streaming (recorded offsets, the arrival figure, the loopback web server), the 05_streaming
+recording and its self-checks."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import anthropic
+import httpx
+import matplotlib
+import pytest
+from conftest import make_recording
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse, StreamingResponse
+from starlette.routing import Route
+
+from helpers import session, streaming
+from helpers.checks import streaming as check
+from helpers.config import RECORDINGS_DIR, ConfigError
+from helpers.recordings import load_recording
+from helpers.streaming import BackgroundServer
+
+matplotlib.use("Agg")
+
+REC = load_recording(RECORDINGS_DIR / "05_streaming.json")
+
+
+def delta(text: str, index: int = 0) -> dict:
+    return {"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": text}}
+
+
+TIMED = [
+    {"at": 0.3, "event": "message_start", "data": {"type": "message_start"}},
+    {"at": 0.3, "event": "ping", "data": {"type": "ping"}},
+    {"at": 0.5, "event": "content_block_delta", "data": delta("Hello ")},
+    {"at": 0.6, "event": "content_block_delta",
+     "data": {"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{"}}},
+    {"at": 0.8, "event": "content_block_delta", "data": delta("world")},
+    {"at": 1.0, "event": "message_stop", "data": {"type": "message_stop"}},
+]
+
+
+def stream_exchange(label: str, body: dict, events: list) -> dict:
+    return {"label": label, "request": {"method": "POST", "path": "/v1/messages", "body": body},
+            "response": {"status": 200, "headers": {"content-type": "text/event-stream"}, "events": events}}
+
+
+# offsets and the curve ------------------------------------------------------------------------------------
+
+
+def test_first_text_and_total_come_from_the_offsets():
+    assert streaming.first_text_at(TIMED) == 0.5  # the ping and the tool fragment are not text
+    assert streaming.total_time(TIMED) == 1.0
+
+
+def test_offsets_of_streams_without_text():
+    assert streaming.first_text_at([]) is None
+    assert streaming.total_time([]) == 0.0
+    tool_only = [TIMED[0], TIMED[3], TIMED[5]]
+    assert streaming.first_text_at(tool_only) is None
+    assert streaming.arrival_curve(tool_only) == ([0.0], [0])
+
+
+def test_arrival_curve_counts_characters_cumulatively():
+    assert streaming.arrival_curve(TIMED) == ([0.0, 0.5, 0.8], [0, 6, 11])
+
+
+def test_arrival_curve_ignores_malformed_events():
+    odd = [{"at": 0.1, "event": "content_block_delta", "data": None},
+           {"at": 0.2, "event": "content_block_delta", "data": {"type": "content_block_delta"}},
+           {"at": 0.3, "event": "error", "data": {"type": "error", "error": {"type": "overloaded_error"}}}]
+    assert streaming.arrival_curve(odd) == ([0.0], [0])
+
+
+def test_event_data_keeps_only_payloads():
+    assert streaming.event_data(TIMED[:2]) == [{"type": "message_start"}, {"type": "ping"}]
+
+
+def test_plot_arrival_labels_both_lines():
+    fig = streaming.plot_arrival(TIMED, title="t")
+    ax = fig.axes[0]
+    assert ax.get_title() == "t"
+    assert "(s)" in ax.get_xlabel() and "characters" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["streaming", "waiting for the whole message"]
+    assert ax.get_xlim()[1] == pytest.approx(1.02)
+
+
+def test_plot_arrival_copes_with_an_empty_stream():
+    fig = streaming.plot_arrival([])
+    assert fig.axes[0].get_xlim() == (0.0, 1.0)
+
+
+# recorded_events ------------------------------------------------------------------------------------------
+
+
+def test_recorded_events_reads_a_stream_by_label():
+    rec = make_recording([stream_exchange("s", {"a": 1}, TIMED)])
+    events = streaming.recorded_events("s", rec)
+    assert events == TIMED and events[0] is not TIMED[0]  # copies: the recording cannot be changed through them
+
+
+def test_recorded_events_names_the_streams_when_the_label_is_wrong():
+    rec = make_recording([
+        stream_exchange("one", {"a": 1}, TIMED),
+        {"label": "json", "request": {"method": "POST", "path": "/v1/messages", "body": {"b": 2}},
+         "response": {"status": 200, "body": {}}},
+    ])
+    with pytest.raises(ValueError, match="No stream labelled 'two' in test_rec; there are: 'one'"):
+        streaming.recorded_events("two", rec)
+    with pytest.raises(ValueError, match="'json' of test_rec is not a stream"):
+        streaming.recorded_events("json", rec)
+
+
+def test_recorded_events_needs_a_session_without_a_recording(monkeypatch):
+    monkeypatch.setattr(session, "_current", None)
+    with pytest.raises(ConfigError, match="helpers.setup"):
+        streaming.recorded_events("anything")
+
+
+# the shipped recording ------------------------------------------------------------------------------------
+
+
+def test_recording_holds_the_primers_exact_streaming_request():
+    primer = [x for x in REC.exchanges if x.label.startswith("primer stream")]
+    assert len(primer) == 4 and any("async" in x.label for x in primer)
+    for ex in primer:
+        assert ex.request.body == {
+            "model": "claude-opus-4-6", "max_tokens": 1024, "stream": True,
+            "messages": [{"role": "user", "content": "Please explain quantum computing in detail."}],
+        }
+        events = [dict(e) for e in ex.response.events or []]
+        assert 0.3 <= streaming.first_text_at(events) <= 0.7  # a realistic first token
+        assert streaming.total_time(events) > 5
+        assert len(streaming.arrival_curve(events)[1]) > 100
+
+
+def test_recording_streams_a_tool_call_and_breaks_two_streams_with_an_error_event():
+    by_label = {x.label: x for x in REC.exchanges}
+    tool = [e["data"] for e in by_label["streamed tool call"].response.events]
+    assert check.reference_tool_inputs(tool) == [{"city": "Tokyo", "unit": "celsius"}]
+    for label in ("stream overloaded midway", "stream overloaded midway again"):
+        last = by_label[label].response.events[-1]
+        assert last["event"] == "error"
+        assert last["data"] == {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+        assert by_label[label].response.status == 200
+    assert by_label["stream succeeds on retry"].request.body == by_label["stream overloaded midway"].request.body
+
+
+# BackgroundServer ------------------------------------------------------------------------------------------
+
+
+async def hello(request):
+    async def chunks():
+        for piece in ("one ", "two ", "three"):
+            yield piece
+
+    return StreamingResponse(chunks(), media_type="text/plain; charset=utf-8")
+
+
+async def ping(request):
+    return PlainTextResponse("pong")
+
+
+APP = Starlette(routes=[Route("/hello", hello), Route("/ping", ping)])
+
+
+def test_background_server_streams_and_stops():
+    server = BackgroundServer(APP).start()
+    try:
+        assert server.running and server.url.startswith("http://127.0.0.1:")
+        assert server.start() is server  # a second start does nothing
+        with httpx.stream("GET", f"{server.url}/hello", timeout=10) as response:
+            assert response.headers["content-type"] == "text/plain; charset=utf-8"
+            assert "".join(response.iter_text()) == "one two three"
+        port = server.port
+    finally:
+        assert server.stop() is True
+    assert not server.running
+    assert server.stop() is True  # safe twice
+    with pytest.raises(RuntimeError, match="start"):
+        _ = server.url
+    with socket.socket() as s:  # the port is free again
+        s.bind(("127.0.0.1", port))
+
+
+def test_background_server_as_a_context_manager():
+    with BackgroundServer(APP, host="localhost") as server:
+        assert httpx.get(f"{server.url}/ping", timeout=10).text == "pong"
+    assert not server.running
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", ""])
+def test_background_server_refuses_anything_but_loopback(host):
+    with pytest.raises(ValueError, match="loopback only"):
+        BackgroundServer(APP, host=host)
+
+
+def test_the_notebooks_endpoint_re_streams_text_from_the_gateway(serve):
+    web = next(x for x in REC.exchanges if x.label == "web endpoint re-streams")
+    gw = serve([stream_exchange(web.label, web.request.body, web.response.events)])
+    upstream = anthropic.AsyncAnthropic(base_url=gw.url, api_key="test-key", max_retries=0)
+
+    async def chat(request):
+        body = await request.json()
+
+        async def text_chunks():
+            async with upstream.messages.stream(model="claude-opus-4-6", max_tokens=1024,
+                                                messages=body["messages"]) as stream:
+                async for chunk in stream:
+                    if chunk.type == "content_block_delta" and chunk.delta.type == "text_delta":
+                        yield chunk.delta.text
+
+        return StreamingResponse(text_chunks(), media_type="text/plain; charset=utf-8")
+
+    app = Starlette(routes=[Route("/api/chat", chat, methods=["POST"])])
+    with BackgroundServer(app) as server:
+        with httpx.stream("POST", f"{server.url}/api/chat", json={"messages": web.request.body["messages"]},
+                          timeout=10) as response:
+            got = "".join(response.iter_text())
+    want, stop = check.reference_final_text([e["data"] for e in web.response.events])
+    assert got == want and stop == "end_turn"
+
+
+# self-checks ----------------------------------------------------------------------------------------------
+
+
+def test_streams_include_the_failed_one_and_the_made_up_cases():
+    samples = check.streams()
+    assert samples["the stream that failed midway"][-1]["type"] == "error"
+    assert len(samples) == 6
+    for events in samples.values():
+        assert all(isinstance(e, dict) and "type" in e for e in events)
+
+
+def test_reference_final_text_on_the_failed_stream():
+    text, stop = check.reference_final_text(check.streams()["the stream that failed midway"])
+    assert stop is None and text.startswith("A classical bit") and not text.endswith(".")
+
+
+def test_check_final_text_accepts_the_reference():
+    r = check.check_final_text(check.reference_final_text)
+    assert r.ok and "correct" in repr(r)
+
+
+@pytest.mark.parametrize(
+    "fn, fragment",
+    [
+        (..., "Replace ... with your function"),
+        ("final_text", "Pass the function itself"),
+        (lambda events: None, "returned None"),
+        (lambda events: "text", "Return a pair"),
+        (lambda events: ("", None), "you returned no text"),
+    ],
+)
+def test_check_final_text_rejects_placeholders_and_wrong_shapes(fn, fragment):
+    r = check.check_final_text(fn)
+    assert not r.ok and fragment in repr(r)
+
+
+def until_first_stop(events):
+    text = ""
+    for e in events:
+        if e["type"] == "content_block_stop":
+            break
+        if e["type"] == "content_block_delta" and e["delta"]["type"] == "text_delta":
+            text += e["delta"]["text"]
+    return text, check.reference_final_text(events)[1]
+
+
+def every_delta(events):
+    text = "".join(e["delta"].get("text", e["delta"].get("partial_json", ""))
+                   for e in events if e["type"] == "content_block_delta")
+    return text, check.reference_final_text(events)[1]
+
+
+def error_as_stop_reason(events):
+    text, stop = check.reference_final_text(events)
+    return text, stop or "error"
+
+
+def key_error(events):
+    return "".join(e["delta"]["text"] for e in events if e["type"] == "content_block_delta"), None
+
+
+@pytest.mark.parametrize(
+    "fn, fragment",
+    [
+        (until_first_stop, "stops early"),
+        (every_delta, "input_json_delta fragments are tool input"),
+        (error_as_stop_reason, "stop_reason should be None"),
+        (key_error, "check delta['type'] == 'text_delta' first"),
+    ],
+)
+def test_check_final_text_explains_common_mistakes(fn, fragment):
+    r = check.check_final_text(fn)
+    assert not r.ok and fragment in repr(r)
+
+
+def test_check_final_text_is_not_fooled_by_mutation():
+    def destructive(events):
+        text, stop = check.reference_final_text(events)
+        events.clear()
+        return text, stop
+
+    assert check.check_final_text(destructive).ok
+
+
+def test_check_tool_inputs_accepts_the_reference():
+    assert check.check_tool_inputs(check.reference_tool_inputs).ok
+
+
+def naive_parse(events):
+    parts = {}
+    for e in events:
+        if e["type"] == "content_block_delta" and e["delta"]["type"] == "input_json_delta":
+            parts[e["index"]] = parts.get(e["index"], "") + e["delta"]["partial_json"]
+    return [json.loads(raw) for _, raw in sorted(parts.items())]
+
+
+def unparsed(events):
+    return [json.dumps(x) for x in check.reference_tool_inputs(events)]
+
+
+@pytest.mark.parametrize(
+    "fn, fragment",
+    [
+        (..., "Replace ... with your function"),
+        (42, "Pass the function itself"),
+        (lambda events: None, "returned None"),
+        (lambda events: {}, "Return a list"),
+        (naive_parse, "sends just '' (read it as {})"),
+        (unparsed, "json.loads the joined fragments"),
+        (lambda events: [{}], "expected"),
+    ],
+)
+def test_check_tool_inputs_explains_mistakes(fn, fragment):
+    r = check.check_tool_inputs(fn)
+    assert not r.ok and fragment in repr(r)

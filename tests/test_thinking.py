@@ -1,0 +1,259 @@
+"""helpers.thinking (review, worst case, figure) and the 06_extended_thinking self-checks."""
+
+from __future__ import annotations
+
+import matplotlib
+import pytest
+
+from helpers import HAIKU, OPUS
+from helpers.checks import thinking as check
+from helpers.thinking import EFFORTS, MIN_BUDGET, Review, effort_figure, review, thinking_chars, worst_case_cost
+
+matplotlib.use("Agg")
+
+HAIKU_OK = {"model": HAIKU, "max_tokens": 3000, "thinking": {"type": "enabled", "budget_tokens": 2000}}
+OPUS_OK = {"model": OPUS, "max_tokens": 16000, "thinking": {"type": "adaptive"}, "output_config": {"effort": "low"}}
+TASK_A = {"model": OPUS, "max_tokens": 2000, "thinking": {"type": "adaptive"}, "output_config": {"effort": "low"}}
+TASK_B = {"model": HAIKU, "max_tokens": 8000, "thinking": {"type": "enabled", "budget_tokens": 6000}}
+
+
+def joined(r: Review) -> str:
+    return " | ".join(r.errors + r.warnings)
+
+
+# review -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("request_", [HAIKU_OK, OPUS_OK, {"model": OPUS, "max_tokens": 10, "messages": []}])
+def test_review_accepts_valid_settings(request_):
+    r = review(request_)
+    assert r.ok and r.errors == [] and r.warnings == []
+    assert str(r) == "ok: the thinking settings follow the rules"
+
+
+@pytest.mark.parametrize(
+    "budget, fragment",
+    [(512, "minimum is 1024"), (MIN_BUDGET - 1, "minimum"), (3000, "below max_tokens"), (4000, "below max_tokens"),
+     (None, "must be an int"), (True, "must be an int"), ("2000", "must be an int")],
+)
+def test_review_enforces_the_budget_rules(budget, fragment):
+    r = review(dict(HAIKU_OK, thinking={"type": "enabled", "budget_tokens": budget}))
+    assert not r.ok and fragment in joined(r)
+
+
+def test_budget_of_exactly_the_minimum_is_fine():
+    assert review(dict(HAIKU_OK, thinking={"type": "enabled", "budget_tokens": MIN_BUDGET})).ok
+
+
+def test_manual_thinking_on_opus_works_with_a_deprecation_warning():
+    r = review({"model": OPUS, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 10000}})
+    assert r.ok and len(r.warnings) == 1 and "deprecated" in r.warnings[0]
+    assert str(r).startswith("warning: ")
+
+
+def test_the_dated_haiku_id_is_understood():
+    r = review(dict(HAIKU_OK, model="claude-haiku-4-5-20251001", thinking={"type": "adaptive"}))
+    assert "no adaptive thinking" in joined(r)
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"thinking": {"type": "adaptive"}}, "no adaptive thinking"),
+        ({"output_config": {"effort": "low"}}, "does not take output_config.effort"),
+        ({"extra_body": {"temperature": 0.5}}, "temperature 0.5"),
+        ({"temperature": 0.0}, "temperature 0.0"),
+        ({"extra_body": {"top_k": 5}}, "top_k"),
+        ({"tool_choice": {"type": "any"}}, "forces a tool call"),
+        ({"tool_choice": {"type": "tool", "name": "x"}}, "forces a tool call"),
+        ({"max_tokens": 0}, "positive int"),
+        ({"max_tokens": "3000"}, "positive int"),
+        ({"model": "claude-unknown-1"}, "not one the course knows"),
+        ({"model": None}, "not one the course knows"),
+        ({"thinking": "on"}, "must be a dict"),
+        ({"thinking": {"type": "enable"}}, "must be 'adaptive', 'enabled' or 'disabled'"),
+        ({"thinking": {"type": "enabled", "budget_tokens": 2000, "display": "full"}}, "display"),
+    ],
+)
+def test_review_names_each_broken_rule(change, fragment):
+    r = review({**HAIKU_OK, **change})
+    assert not r.ok and fragment in joined(r), joined(r)
+
+
+def test_temperature_one_and_auto_tool_choice_are_allowed_with_thinking():
+    assert review({**HAIKU_OK, "extra_body": {"temperature": 1}, "tool_choice": {"type": "auto"}}).ok
+
+
+def test_temperature_without_thinking_is_not_reviewed():
+    assert review({"model": HAIKU, "max_tokens": 100, "extra_body": {"temperature": 0.2}}).ok
+
+
+def test_adaptive_rules():
+    assert "no budget_tokens" in joined(review({**OPUS_OK, "thinking": {"type": "adaptive", "budget_tokens": 2000}}))
+    assert "effort must be one of" in joined(review({**OPUS_OK, "output_config": {"effort": "extreme"}}))
+    forced = review({**OPUS_OK, "tool_choice": {"type": "any"}})
+    assert forced.ok and "skips thinking" in forced.warnings[0]
+    assert review({**OPUS_OK, "thinking": {"type": "adaptive", "display": "omitted"}}).ok
+    assert set(EFFORTS) == {"low", "medium", "high", "max"}
+
+
+@pytest.mark.parametrize("bad", [None, [], "request", 3])
+def test_review_rejects_non_dicts(bad):
+    with pytest.raises(TypeError, match="keyword arguments as a dict"):
+        review(bad)
+
+
+# worst case and thinking_chars -------------------------------------------------------------------------
+
+
+def test_worst_case_is_input_plus_max_tokens_of_output():
+    assert worst_case_cost(OPUS, 36, 16000).total == pytest.approx(36 * 5e-6 + 16000 * 25e-6)
+    assert worst_case_cost(HAIKU, 1500, 8000).total == pytest.approx(0.0415)
+    assert str(worst_case_cost(HAIKU, 0, 0)) == "$0.000000"
+
+
+@pytest.mark.parametrize("inp, out", [(-1, 10), (10, -1), (1.5, 10), (10, True), (None, 10)])
+def test_worst_case_rejects_bad_counts(inp, out):
+    with pytest.raises(ValueError, match="non-negative int"):
+        worst_case_cost(OPUS, inp, out)
+
+
+def test_worst_case_needs_a_priced_model():
+    with pytest.raises(KeyError, match="No price"):
+        worst_case_cost("claude-unknown-1", 1, 1)
+
+
+def test_thinking_chars_counts_only_visible_thinking():
+    msg = {"content": [
+        {"type": "thinking", "thinking": "abc", "signature": "s"},
+        {"type": "redacted_thinking", "data": "xxxxxxxx"},
+        {"type": "thinking", "thinking": "", "signature": "s"},
+        {"type": "text", "text": "answer"},
+    ]}
+    assert thinking_chars(msg) == 3
+    assert thinking_chars({"content": []}) == 0 and thinking_chars({}) == 0
+
+
+# figure ------------------------------------------------------------------------------------------------
+
+
+def _msg(thinking: str, out: int) -> dict:
+    return {
+        "model": OPUS,
+        "content": [{"type": "thinking", "thinking": thinking, "signature": "s"}, {"type": "text", "text": "ok"}],
+        "usage": {"input_tokens": 10, "output_tokens": out},
+    }
+
+
+def test_effort_figure_has_three_labelled_panels():
+    import matplotlib.pyplot as plt
+
+    fig = effort_figure({"low": _msg("ab", 10), "high": _msg("abcdef", 40)})
+    try:
+        axes = fig.get_axes()
+        assert len(axes) == 3
+        assert [ax.get_ylabel() for ax in axes] == ["characters", "tokens", "US cents"]
+        assert all(ax.get_title() and ax.get_xlabel() == "effort" for ax in axes)
+        heights = [[p.get_height() for p in ax.patches] for ax in axes]
+        assert heights[0] == [2, 6] and heights[1] == [10, 40]
+        assert heights[2] == pytest.approx([(10 * 5 + 10 * 25) / 1e4, (10 * 5 + 40 * 25) / 1e4])
+        assert "claude-opus-4-6" in fig._suptitle.get_text()
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("bad", [{}, None, [("low", 1)]])
+def test_effort_figure_rejects_empty_or_non_dict(bad):
+    with pytest.raises(ValueError, match="non-empty dict"):
+        effort_figure(bad)
+
+
+# self-checks -------------------------------------------------------------------------------------------
+
+
+def test_choices_correct():
+    r = check.check_choices(TASK_A, TASK_B)
+    assert r.ok and "correct" in repr(r)
+
+
+def test_choices_placeholders():
+    a = {"model": ..., "max_tokens": ..., "thinking": ..., "output_config": ...}
+    b = {"model": ..., "max_tokens": ..., "thinking": ...}
+    r = check.check_choices(a, b)
+    assert not r.ok and "Replace each ..." in r.problems[0]
+    half = check.check_choices(TASK_A, {**TASK_B, "max_tokens": ...})
+    assert half.problems == ["Task B: some values are still `...`."]
+
+
+@pytest.mark.parametrize(
+    "a_change, fragment",
+    [
+        ({"model": HAIKU}, "model should be 'claude-opus-4-6'"),
+        ({"thinking": {"type": "enabled", "budget_tokens": 1024}}, "deprecated"),
+        ({"thinking": {"type": "adaptive", "budget_tokens": 1024}}, "takes no budget_tokens"),
+        ({"thinking": None}, "should be {'type': 'adaptive'}"),
+        ({"output_config": {"effort": "high"}}, "buys depth"),
+        ({"output_config": {"effort": "fast"}}, "effort must be"),
+        ({"output_config": None}, "without it the effort is 'high'"),
+        ({"max_tokens": 4000}, "past the 2,000-token limit"),
+        ({"max_tokens": 1000}, "below the limit"),
+        ({"max_tokens": 2000.0}, "must be an int"),
+        ({"temperature": 0}, "only ['max_tokens', 'model', 'output_config', 'thinking']"),
+    ],
+)
+def test_choices_task_a_feedback(a_change, fragment):
+    r = check.check_choices({**TASK_A, **a_change}, TASK_B)
+    assert not r.ok and any(fragment in p and p.startswith("Task A") for p in r.problems), r.problems
+
+
+@pytest.mark.parametrize(
+    "b_change, fragment",
+    [
+        ({"thinking": {"type": "adaptive"}}, "has no adaptive thinking"),
+        ({"thinking": {"type": "enabled", "budget_tokens": 512}}, "below the API's minimum"),
+        ({"thinking": {"type": "enabled", "budget_tokens": 4000}}, "budget_tokens is 6000"),
+        ({"thinking": {"type": "enabled"}}, "must be an int"),
+        ({"thinking": "enabled"}, "should be {'type': 'enabled'"),
+        ({"max_tokens": 6000}, "not above budget_tokens"),
+        ({"max_tokens": 7000}, "too little room"),
+        ({"max_tokens": 64000}, "only raises the worst case"),
+        ({"max_tokens": None}, "must be an int"),
+        ({"output_config": {"effort": "low"}}, "does not take output_config.effort"),
+        ({"model": OPUS}, "model should be 'claude-haiku-4-5'"),
+    ],
+)
+def test_choices_task_b_feedback(b_change, fragment):
+    r = check.check_choices(TASK_A, {**TASK_B, **b_change})
+    assert not r.ok and any(fragment in p and p.startswith("Task B") for p in r.problems), r.problems
+
+
+@pytest.mark.parametrize("bad", [None, "adaptive", 3, ["model", OPUS]])
+def test_choices_non_dicts(bad):
+    r = check.check_choices(bad, TASK_B)
+    assert not r.ok and "Task A: build a dict" in r.problems[0]
+
+
+def test_worst_case_check_correct_and_placeholder():
+    assert check.check_worst_case(0.0415).ok
+    assert check.check_worst_case(1500 * 1 / 1e6 + 8000 * 5 / 1e6).ok
+    assert "Replace ..." in check.check_worst_case(...).problems[0]
+
+
+@pytest.mark.parametrize(
+    "answer, fragment",
+    [
+        (0.0315, "budget_tokens bounds only the thinking"),
+        (0.04, "Add the input"),
+        (0.0715, "not on top"),
+        (0.0095, "higher price"),
+        (0.2075, "use its prices"),
+        (41500.0, "Divide by 1,000,000"),
+        (0.05, "input_tokens x input price"),
+        ("0.0415", "Give a number"),
+        (True, "Give a number"),
+        (None, "Give a number"),
+    ],
+)
+def test_worst_case_check_explains_mistakes(answer, fragment):
+    r = check.check_worst_case(answer)
+    assert not r.ok and fragment in r.problems[0], r.problems

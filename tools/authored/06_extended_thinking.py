@@ -1,0 +1,306 @@
+"""Authored recording for 06_extended_thinking: the primer's thinking request, adaptive thinking at two
+efforts, display "omitted", a baseline without thinking, manual thinking on Haiku 4.5, a thinking + tools
+round trip, and the 400s the notebook demonstrates.
+
+Signatures are placeholders (base64 of SHA-256 digests of a seed), deterministic and shaped like the
+API's, which the real API would reject. Error messages are the course's own wording in the API's envelope.
+"""
+
+import base64
+import hashlib
+import json
+
+from authoring import (
+    error_exchange,
+    estimate_input_tokens,
+    estimate_tokens,
+    make_id,
+    message_exchange,
+    recording,
+    usage,
+)
+
+OPUS = "claude-opus-4-6"
+HAIKU = "claude-haiku-4-5"
+
+
+def signature(seed: str) -> str:
+    """A placeholder signature: 256 bytes derived from `seed`, base64 encoded (344 characters)."""
+    raw = b"".join(hashlib.sha256(f"primer-06:{seed}:{i}".encode()).digest() for i in range(8))
+    return base64.b64encode(raw).decode()
+
+
+def thinking(text: str, seed: str) -> dict:
+    return {"type": "thinking", "thinking": text, "signature": signature(seed)}
+
+
+def text(body: str) -> dict:
+    return {"type": "text", "text": body}
+
+
+# 1. The primer's request, unchanged.
+PROOF_PROMPT = (
+    "Please provide the following mathematical proof: prove that there are infinitely many prime numbers."
+)
+PRIMER = {
+    "model": OPUS,
+    "max_tokens": 16000,
+    "thinking": {"type": "enabled", "budget_tokens": 10000},
+    "messages": [{"role": "user", "content": PROOF_PROMPT}],
+}
+PROOF_THINKING = (
+    "The user wants a proof that there are infinitely many primes. The classic route is Euclid's "
+    "argument by contradiction: assume the primes are finite in number, multiply them all together, add "
+    "one, and look at a prime factor of the result.\n\n"
+    "One common mistake to avoid: the number N = p1 * p2 * ... * pn + 1 need not be prime itself "
+    "(2 * 3 * 5 * 7 * 11 * 13 + 1 = 30031 = 59 * 509). The argument only needs N to have some prime "
+    "factor, and that factor cannot be any of the p_i, because dividing N by p_i leaves remainder 1.\n\n"
+    "Structure: (1) suppose p1, ..., pn are all the primes; (2) form N; (3) N > 1, so it has a prime "
+    "divisor q; (4) q is not in the list; (5) contradiction. I should justify step 3 in a line: the "
+    "smallest divisor of N greater than 1 is prime. Then write it up cleanly and mention the 30031 example."
+)
+PROOF_ANSWER = (
+    "**Theorem.** There are infinitely many prime numbers.\n\n"
+    "**Proof (Euclid).** Suppose, for contradiction, that there are only finitely many primes, and list "
+    "them all: p₁, p₂, …, pₙ.\n\n"
+    "Consider the number\n\n"
+    "N = p₁ · p₂ · … · pₙ + 1.\n\n"
+    "N is greater than 1, so it has at least one prime divisor q. (The smallest divisor of N that is "
+    "greater than 1 must be prime: any divisor of it greater than 1 would be a smaller divisor of N.)\n\n"
+    "Because the list contains every prime, q must be one of p₁, …, pₙ. But every pᵢ divides the product "
+    "p₁ · … · pₙ, so dividing N by pᵢ leaves remainder 1. No pᵢ divides N, so q is not in the list.\n\n"
+    "This contradicts the assumption that the list held every prime. Therefore there are infinitely many "
+    "primes. ∎\n\n"
+    "Note that N itself need not be prime: 2 · 3 · 5 · 7 · 11 · 13 + 1 = 30031 = 59 · 509. The proof only "
+    "uses the fact that N has a prime factor outside the list."
+)
+
+# 2. Adaptive thinking at two efforts on one problem (and 4. display "omitted", 5. no thinking).
+PROBLEM = "How many trailing zeros does 1000! (1000 factorial) have? Give the number and a one-line reason."
+
+
+def adaptive(effort: str | None = None, display: str | None = None) -> dict:
+    body: dict = {"model": OPUS, "max_tokens": 16000, "thinking": {"type": "adaptive"}}
+    if display:
+        body["thinking"]["display"] = display
+    if effort:
+        body["output_config"] = {"effort": effort}
+    body["messages"] = [{"role": "user", "content": PROBLEM}]
+    return body
+
+
+LOW_THINKING = (
+    "Trailing zeros come from factors of 10 = 2 * 5, and 2s are far more common than 5s, so count the 5s: "
+    "1000/5 + 1000/25 + 1000/125 + 1000/625 = 200 + 40 + 8 + 1 = 249."
+)
+LOW_ANSWER = (
+    "**249.** Each trailing zero needs a factor 10 = 2 × 5, and 1000! has far more 2s than 5s, so count "
+    "the factors of 5: 200 + 40 + 8 + 1 = 249."
+)
+HIGH_THINKING = (
+    "Trailing zeros of n! equal the number of times 10 divides n!. Since 10 = 2 * 5, I need the smaller "
+    "of the exponents of 2 and of 5 in 1000!.\n\n"
+    "Legendre's formula: the exponent of a prime p in n! is the sum of floor(n / p^k) for k = 1, 2, ...\n\n"
+    "Exponent of 5: floor(1000/5) = 200, floor(1000/25) = 40, floor(1000/125) = 8, floor(1000/625) = 1, "
+    "floor(1000/3125) = 0. Total 249.\n\n"
+    "Exponent of 2: 500 + 250 + 125 + 62 + 31 + 15 + 7 + 3 + 1 = 994, far more than 249, so 5 is the "
+    "limiting factor.\n\n"
+    "Sanity check on a small case: 25! should end in floor(25/5) + floor(25/25) = 5 + 1 = 6 zeros. "
+    "25! = 15511210043330985984000000, which ends in six zeros, so the extra count for multiples of 25 "
+    "is right.\n\n"
+    "Re-add for 1000: 200 + 40 = 240, + 8 = 248, + 1 = 249. The only multiple of 625 is 625 itself, which "
+    "holds four factors of 5, counted once in each of the four terms. Answer: 249."
+)
+HIGH_ANSWER = (
+    "**1000! ends in 249 zeros.** A trailing zero needs a factor 10 = 2 × 5, and 1000! contains 994 "
+    "factors of 2 but only 249 factors of 5 (200 multiples of 5, plus 40 more for multiples of 25, 8 for "
+    "multiples of 125 and 1 for 625), so the 5s set the count."
+)
+PLAIN = {"model": OPUS, "max_tokens": 16000, "messages": [{"role": "user", "content": PROBLEM}]}
+PLAIN_ANSWER = (
+    "1000! ends in **249** zeros: each zero needs a 2 and a 5, 2s are plentiful, so count the 5s: "
+    "1000/5 + 1000/25 + 1000/125 + 1000/625 = 200 + 40 + 8 + 1 = 249."
+)
+
+# 3. Manual thinking on Haiku 4.5, and a budget below the minimum.
+PRIME_QUESTION = "Is 221 a prime number? If not, give its factors."
+
+
+def haiku(budget: int = 2000, **extra) -> dict:
+    return {
+        "model": HAIKU,
+        "max_tokens": 3000,
+        "thinking": {"type": "enabled", "budget_tokens": budget},
+        "messages": [{"role": "user", "content": PRIME_QUESTION}],
+        **extra,
+    }
+
+
+HAIKU_THINKING = (
+    "221 is odd, its digit sum is 5 so 3 does not divide it, and it does not end in 0 or 5. I only need "
+    "primes up to the square root of 221, about 14.9. 7: 7 * 31 = 217, remainder 4. 11: 11 * 20 = 220, "
+    "remainder 1. 13: 13 * 17 = 221. So 221 = 13 * 17."
+)
+HAIKU_ANSWER = "No. 221 = 13 × 17, so it is not prime."
+
+# 6. Thinking with tools: one round trip with the thinking block passed back unchanged.
+STOCK_TOOL = {
+    "name": "get_stock_level",
+    "description": "Current stock of a product SKU: units on the shelf and units already reserved for orders.",
+    "input_schema": {
+        "type": "object",
+        "properties": {"sku": {"type": "string", "description": "Product SKU, e.g. A-113"}},
+        "required": ["sku"],
+    },
+}
+STOCK_QUESTION = "Can we ship 40 units of SKU A-113 today? How many would be left for other orders?"
+TOOL_THINKING = (
+    "The user asks whether 40 units of A-113 can ship today. I don't know the stock, so I need "
+    "get_stock_level for A-113. Units already reserved for other orders are not available, so after the "
+    "lookup I'll subtract the reserved units from the units on the shelf and compare the result with 40."
+)
+TOOL_USE = {
+    "type": "tool_use",
+    "id": make_id("toolu_", "primer 06 stock lookup"),
+    "name": "get_stock_level",
+    "input": {"sku": "A-113"},
+}
+TOOL_RESULT = json.dumps({"sku": "A-113", "on_shelf": 52, "reserved": 9})
+FINAL_THINKING = "52 on the shelf and 9 reserved leaves 43 free. 40 fits, and 43 - 40 = 3 free units remain."
+FINAL_ANSWER = (
+    "Yes. A-113 has 52 units on the shelf, 9 of them already reserved, so 43 are free to ship. Shipping 40 "
+    "today leaves **3 units** for other orders (the 9 reserved units stay reserved)."
+)
+TOOLS_FIRST = {
+    "model": OPUS,
+    "max_tokens": 16000,
+    "thinking": {"type": "adaptive"},
+    "tools": [STOCK_TOOL],
+    "messages": [{"role": "user", "content": STOCK_QUESTION}],
+}
+FIRST_CONTENT = [thinking(TOOL_THINKING, "tools step 1"), TOOL_USE]
+
+
+def tools_second(assistant_content: list) -> dict:
+    return dict(
+        TOOLS_FIRST,
+        messages=[
+            {"role": "user", "content": STOCK_QUESTION},
+            {"role": "assistant", "content": assistant_content},
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": TOOL_USE["id"], "content": TOOL_RESULT}],
+            },
+        ],
+    )
+
+
+EDITED = dict(
+    FIRST_CONTENT[0],
+    thinking=FIRST_CONTENT[0]["thinking"].replace("compare the result with 40", "ship whatever is there"),
+)
+
+# 7. Incompatibilities on Haiku 4.5's manual thinking: a changed temperature, a forced tool_choice.
+FORCED_TOOL = {
+    "model": HAIKU,
+    "max_tokens": 3000,
+    "thinking": {"type": "enabled", "budget_tokens": 2000},
+    "tools": [STOCK_TOOL],
+    "tool_choice": {"type": "any"},
+    "messages": [{"role": "user", "content": STOCK_QUESTION}],
+}
+
+BAD = "invalid_request_error"
+
+
+def build():
+    high = [thinking(HIGH_THINKING, "adaptive effort high"), text(HIGH_ANSWER)]
+    high_out = estimate_tokens(HIGH_THINKING + HIGH_ANSWER)
+    omitted_req = adaptive(display="omitted")
+    return recording(
+        [
+            message_exchange(
+                "primer thinking request",
+                PRIMER,
+                [thinking(PROOF_THINKING, "primer thinking request"), text(PROOF_ANSWER)],
+            ),
+            message_exchange(
+                "adaptive effort low",
+                adaptive("low"),
+                [thinking(LOW_THINKING, "adaptive effort low"), text(LOW_ANSWER)],
+            ),
+            message_exchange("adaptive effort high", adaptive("high"), high),
+            # Omitting the display does not omit the thinking: bill it like the high-effort run
+            # (adaptive thinking's default effort is high).
+            message_exchange(
+                "adaptive display omitted",
+                omitted_req,
+                [dict(high[0], thinking="", signature=signature("adaptive display omitted")), high[1]],
+                use=usage(estimate_input_tokens(omitted_req), high_out),
+            ),
+            message_exchange("no thinking (cost baseline)", PLAIN, PLAIN_ANSWER),
+            message_exchange(
+                "haiku manual thinking",
+                haiku(),
+                [thinking(HAIKU_THINKING, "haiku manual thinking"), text(HAIKU_ANSWER)],
+            ),
+            error_exchange(
+                "400 budget below 1024",
+                "/v1/messages",
+                haiku(512),
+                400,
+                BAD,
+                "thinking.budget_tokens: 512 is below the minimum of 1024 (course-authored message).",
+            ),
+            message_exchange("tools step 1", TOOLS_FIRST, FIRST_CONTENT, stop_reason="tool_use"),
+            message_exchange(
+                "tools step 2",
+                tools_second(FIRST_CONTENT),
+                [thinking(FINAL_THINKING, "tools step 2"), text(FINAL_ANSWER)],
+            ),
+            error_exchange(
+                "400 thinking dropped",
+                "/v1/messages",
+                tools_second([TOOL_USE]),
+                400,
+                BAD,
+                "messages.1.content.0: this assistant turn ends in tool_use but starts without its thinking "
+                "block. With thinking on, send the assistant content back exactly as it was returned, "
+                "thinking first (course-authored message).",
+            ),
+            error_exchange(
+                "400 thinking edited",
+                "/v1/messages",
+                tools_second([EDITED, TOOL_USE]),
+                400,
+                BAD,
+                "messages.1.content.0: the signature does not match this thinking block. Thinking blocks "
+                "must be passed back unmodified (course-authored message).",
+            ),
+            error_exchange(
+                "400 temperature with thinking",
+                "/v1/messages",
+                haiku(temperature=0.5),
+                400,
+                BAD,
+                "temperature: thinking runs only at the default temperature of 1; remove temperature or set "
+                "it to 1 (course-authored message).",
+            ),
+            error_exchange(
+                "400 forced tool_choice with thinking",
+                "/v1/messages",
+                FORCED_TOOL,
+                400,
+                BAD,
+                "tool_choice: with thinking.type 'enabled', tool_choice must be 'auto' or 'none'; 'any' and "
+                "'tool' force a tool call (course-authored message).",
+            ),
+        ],
+        models=[OPUS, HAIKU],
+        note=(
+            "Thinking signatures are placeholders (base64 of SHA-256 digests), which the real API would "
+            "reject; error messages are the course's wording in the API's error envelope. Thinking tokens "
+            "are estimated from the thinking text shown; with display 'omitted' they are billed like the "
+            "same request's visible thinking."
+        ),
+    )
