@@ -1,0 +1,118 @@
+"""Self-checks for 07_batches: build a batch request list from inputs, and price a batch's saving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..batching import MAX_BYTES, BatchRequestError, body_bytes, validate_requests
+from ..models import HAIKU, SONNET
+from ..pricing import cost, format_usd, price_of
+from . import Result, close_to, result, unfilled
+
+__all__ = ["REVIEWS", "PROMPT", "MAX_TOKENS", "check_requests", "WORKLOAD", "check_saving"]
+
+REVIEWS = [
+    "Arrived a day early and works perfectly. Would buy again.",
+    "The lid cracked the first time I used it.",
+    "It does what it says. Nothing more, nothing less.",
+    "Customer service replaced it within a week, very helpful!",
+]
+PROMPT = "Classify the sentiment of this review as positive, negative or neutral. Answer with one word.\n\n{review}"
+MAX_TOKENS = 5
+
+
+def _requests_problems(requests: list[Any]) -> list[str]:
+    problems: list[str] = []
+    if len(requests) != len(REVIEWS):
+        problems.append(f"One request per review: {len(REVIEWS)} expected, got {len(requests)}.")
+    for i, req in enumerate(requests[: len(REVIEWS)]):
+        where = f"requests[{i}]"
+        want_id = f"review-{i}"
+        if req.get("custom_id") != want_id:
+            problems.append(
+                f"{where}: custom_id should be {want_id!r} (review-<position>), got {req.get('custom_id')!r}."
+            )
+        p = req["params"]
+        if p.get("model") != HAIKU:
+            problems.append(f"{where}: model should be HAIKU ({HAIKU!r}), got {p.get('model')!r}.")
+        if p.get("max_tokens") != MAX_TOKENS:
+            problems.append(
+                f"{where}: max_tokens should be {MAX_TOKENS} (a one-word answer), got {p.get('max_tokens')!r}."
+            )
+        msgs = p.get("messages")
+        first = msgs[0] if isinstance(msgs, list) and msgs and isinstance(msgs[0], dict) else {}
+        want = PROMPT.format(review=REVIEWS[i])
+        if len(msgs) != 1 or first.get("role") != "user":
+            problems.append(f"{where}: messages should be one user message.")
+        elif first.get("content") != want:
+            hint = "PROMPT.format(review=...) with this position's review"
+            if isinstance(first.get("content"), str) and REVIEWS[i] not in first["content"]:
+                hint += f" (it does not contain review {i})"
+            problems.append(f"{where}: content should be {hint}.")
+        extra = sorted(set(p) - {"model", "max_tokens", "messages"})
+        if extra:
+            problems.append(f"{where}: unexpected params {extra}; this task needs only model, max_tokens and messages.")
+    return problems
+
+
+def check_requests(requests: Any) -> Result:
+    """Exercise 1: one batch request per review, custom_id review-<i>, HAIKU, MAX_TOKENS, PROMPT."""
+    title = "Your batch requests"
+    if unfilled(requests):
+        return result(title, ["Replace ... with a list of {'custom_id': ..., 'params': {...}} dicts, one per review."])
+    if isinstance(requests, list) and any(unfilled(r) for r in requests):
+        return result(title, ["Replace each ... in the list with a request dict."])
+    try:
+        validate_requests(requests)  # what the API would reject: shape, custom_id pattern, duplicates, params
+    except BatchRequestError as e:
+        return result(title, [f"The API would reject this: {e}."])
+    problems = _requests_problems(list(requests))
+    size = body_bytes(requests)
+    if size > MAX_BYTES:
+        problems.append(f"The create body is {size:,} bytes, over the {MAX_BYTES:,}-byte limit.")
+    return result(
+        title,
+        problems,
+        f"{len(requests)} requests, {size:,} bytes: ready for client.messages.batches.create(requests=requests).",
+    )
+
+
+# A nightly job: the same requests sent one by one or as a batch.
+WORKLOAD = {"model": SONNET, "requests": 40_000, "input_tokens": 1_500, "output_tokens": 400}
+
+
+def _workload_cost(batch: bool) -> float:
+    n = WORKLOAD["requests"]
+    use = {"input_tokens": n * WORKLOAD["input_tokens"], "output_tokens": n * WORKLOAD["output_tokens"]}
+    return cost(use, WORKLOAD["model"], batch=batch).total
+
+
+def check_saving(dollars: Any) -> Result:
+    """Exercise 2: dollars saved by sending WORKLOAD as a batch instead of one request at a time."""
+    title = "Your saving"
+    if unfilled(dollars):
+        return result(title, ["Replace ... with the saving in dollars, e.g. 12.5."])
+    if isinstance(dollars, bool) or not isinstance(dollars, (int, float)):
+        return result(
+            title, [f"Give the saving as a number of dollars, e.g. 12.5; got {type(dollars).__name__} {dollars!r}."]
+        )
+    standard, batched = _workload_cost(False), _workload_cost(True)
+    want = standard - batched
+    if close_to(dollars, want):
+        return result(
+            title, [], f"{format_usd(want)}: {format_usd(standard)} standard, {format_usd(batched)} as a batch."
+        )
+    n, model = WORKLOAD["requests"], WORKLOAD["model"]
+    hint = "Price the workload at the standard rate, then at half of it; the saving is the difference."
+    input_only = n * WORKLOAD["input_tokens"] * price_of(model).input / 1e6 / 2
+    if close_to(dollars, standard):
+        hint = f"{format_usd(standard)} is what it costs without a batch; the saving is what the batch takes off."
+    elif close_to(dollars, want * 1_000_000) or close_to(dollars, standard * 1_000_000):
+        hint = "Divide by 1,000,000: prices are per million tokens."
+    elif close_to(dollars, want / n) or close_to(dollars, standard / n):
+        hint = f"That is per request; the workload has {n:,} requests."
+    elif close_to(dollars, input_only):
+        hint = "The batch discount applies to output tokens too, not only input."
+    elif dollars < 0:
+        hint = "A saving is positive: the batch costs less."
+    return result(title, [f"{dollars!r} is not it ({model}, {n:,} requests). {hint}"])
