@@ -1,0 +1,232 @@
+"""Authored recording for 10_errors: rate-limit headers, a 429 then 200, error responses, a mid-stream error and
+a slow answer for the timeout demo.
+
+Error bodies use the API's envelope with a request_id; messages are the course's own words in the API's style.
+Rate-limit values are those of a new (tier 1) organization; reset times are RFC 3339, as the API sends them.
+"""
+
+from authoring import error_exchange, json_exchange, make_id, message, message_exchange, recording, stream_events
+
+OPUS, HAIKU = "claude-opus-4-6", "claude-haiku-4-5"
+
+
+def user(text):
+    return [{"role": "user", "content": text}]
+
+
+# Section 1: the primer's first request, read with with_raw_response.
+FIRST = {"model": OPUS, "max_tokens": 1024, "messages": user("Hello, Claude!")}
+
+# Section 2: a support app summarising tickets on Haiku hits its requests-per-minute limit.
+TICKET_1 = {
+    "model": HAIKU,
+    "max_tokens": 200,
+    "messages": user(
+        "Summarise this support ticket in one sentence: 'I was charged twice for my March invoice "
+        "and cannot find where to ask for a refund.'"
+    ),
+}
+TICKET_2 = {
+    "model": HAIKU,
+    "max_tokens": 200,
+    "messages": user(
+        "Summarise this support ticket in one sentence: 'The export button greys out whenever "
+        "my report has more than 500 rows.'"
+    ),
+}
+
+# Section 3: common mistakes, and two faults on the API's side.
+NO_MESSAGES = {"model": HAIKU, "max_tokens": 100, "messages": []}
+WRONG_KEY = {"model": HAIKU, "max_tokens": 100, "messages": user("Hello, Claude!")}
+MODEL_TYPO = {"model": OPUS + "-preview", "max_tokens": 1024, "messages": user("Hello, Claude!")}
+SERVER_FAULT = {"model": HAIKU, "max_tokens": 100, "messages": user("Suggest three names for a bakery.")}
+# Not sent by any cell (a body over 32 MB); here so the error table can show what a 413 looks like.
+TOO_LARGE = {"model": OPUS, "max_tokens": 1024, "messages": user("<a 40 MB document: not stored in this recording>")}
+
+# Section 4: overloaded, before and during a stream (the primer's streaming example).
+BUSY = {"model": OPUS, "max_tokens": 1024, "messages": user("Draft a two-line status update for the team.")}
+PRIMER_STREAM = {
+    "model": OPUS,
+    "max_tokens": 1024,
+    "messages": user("Please explain quantum computing in detail."),
+    "stream": True,
+}
+
+# Section 5: the same question without streaming, answered slowly (the gateway holds it for 1 s).
+SLOW = {"model": OPUS, "max_tokens": 1024, "messages": user("Please explain quantum computing in detail.")}
+
+
+def limits(requests, input_tokens, output_tokens, *, used_requests, used_in, used_out, resets):
+    """anthropic-ratelimit-* headers: limit, remaining and reset for requests, tokens, input and output tokens."""
+    r_reset, in_reset, out_reset = resets
+    tokens = input_tokens + output_tokens
+    left_in, left_out = input_tokens - used_in, output_tokens - used_out
+    return {
+        "anthropic-ratelimit-requests-limit": str(requests),
+        "anthropic-ratelimit-requests-remaining": str(requests - used_requests),
+        "anthropic-ratelimit-requests-reset": r_reset,
+        "anthropic-ratelimit-input-tokens-limit": str(input_tokens),
+        "anthropic-ratelimit-input-tokens-remaining": str(left_in),
+        "anthropic-ratelimit-input-tokens-reset": in_reset,
+        "anthropic-ratelimit-output-tokens-limit": str(output_tokens),
+        "anthropic-ratelimit-output-tokens-remaining": str(left_out),
+        "anthropic-ratelimit-output-tokens-reset": out_reset,
+        "anthropic-ratelimit-tokens-limit": str(tokens),
+        "anthropic-ratelimit-tokens-remaining": str(left_in + left_out),
+        "anthropic-ratelimit-tokens-reset": min(in_reset, out_reset),
+    }
+
+
+FIRST_LIMITS = limits(
+    50, 30_000, 8_000, used_requests=1, used_in=15, used_out=29,
+    resets=("2026-11-24T09:30:02Z", "2026-11-24T09:30:01Z", "2026-11-24T09:30:08Z"),
+)
+HAIKU_FULL = limits(
+    50, 50_000, 10_000, used_requests=50, used_in=3_100, used_out=9_800,
+    resets=("2026-11-24T09:41:02Z", "2026-11-24T09:41:01Z", "2026-11-24T09:41:03Z"),
+)
+HAIKU_AFTER = limits(
+    50, 50_000, 10_000, used_requests=50, used_in=3_148, used_out=9_823,
+    resets=("2026-11-24T09:41:03Z", "2026-11-24T09:41:02Z", "2026-11-24T09:41:04Z"),
+)
+
+RATE_LIMITED = (
+    "This request would exceed your organization's rate limit of 50 requests per minute for claude-haiku-4-5. "
+    "The response headers show your current usage and when it resets; wait before retrying, or lower your "
+    "request rate."
+)
+
+
+def with_headers(label, request, text, headers):
+    return json_exchange(label, "/v1/messages", request, 200, message(request, text, seed=label), extra_headers=headers)
+
+
+def mid_stream_error(label, request, text, *, cut_after):
+    """A stream that sends the start of `text`, then an overloaded error event instead of the rest."""
+    msg = message({k: v for k, v in request.items() if k != "stream"}, text, seed=label)
+    events = stream_events(msg)
+    deltas = [i for i, e in enumerate(events) if e["event"] == "content_block_delta"]
+    kept = events[: deltas[cut_after - 1] + 1]
+    at = round(kept[-1]["at"] + 0.12, 3)
+    error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    return {
+        "label": label,
+        "request": {"method": "POST", "path": "/v1/messages", "body": request},
+        "response": {
+            "status": 200,
+            "headers": {"content-type": "text/event-stream; charset=utf-8", "request-id": make_id("req_", label)},
+            "events": kept + [{"at": at, "event": "error", "data": error}],
+        },
+    }
+
+
+QUANTUM = (
+    "Quantum computing is a way of processing information that uses the rules of quantum mechanics instead of "
+    "the on-off logic of ordinary chips.\n\n"
+    "**Qubits.** A classical bit is 0 or 1. A qubit can be in a superposition of both, described by two numbers "
+    "(amplitudes) whose squares give the chances of reading 0 or 1 when you measure it. Measuring forces a "
+    "definite answer, so the skill lies in arranging the computation so the right answers become likely.\n\n"
+    "**Entanglement.** Qubits can be linked so that their measured values are correlated more strongly than any "
+    "classical system allows. A register of n entangled qubits is described by 2^n amplitudes at once, which is "
+    "where the potential speed-up comes from.\n\n"
+    "**Interference.** Quantum algorithms steer amplitudes so that paths leading to wrong answers cancel out and "
+    "paths leading to right answers reinforce each other. Shor's algorithm (factoring) and Grover's algorithm "
+    "(search) work this way.\n\n"
+    "**Today's limits.** Qubits are fragile: heat and stray signals cause errors (decoherence). Current machines "
+    "have hundreds to a few thousand noisy qubits, and error correction needs many physical qubits per reliable "
+    "logical one. Useful advantage so far is limited to narrow problems, with chemistry simulation, optimisation "
+    "and cryptography as the fields most likely to change first."
+)
+
+
+def build():
+    exchanges = [
+        with_headers(
+            "primer first request, with rate-limit headers",
+            FIRST,
+            "Hello! It's good to meet you. What can I help you with today? I'm happy to write, explain, "
+            "analyse or brainstorm.",
+            FIRST_LIMITS,
+        ),
+        error_exchange(
+            "ticket 1: rate limited",
+            "/v1/messages",
+            TICKET_1,
+            429,
+            "rate_limit_error",
+            RATE_LIMITED,
+            extra_headers={"retry-after": "2", **HAIKU_FULL},
+        ),
+        with_headers(
+            "ticket 1: answered on the retry",
+            TICKET_1,
+            "The customer was billed twice for their March invoice and needs to know how to request a refund.",
+            HAIKU_AFTER,
+        ),
+        error_exchange(
+            "ticket 2: rate limited",
+            "/v1/messages",
+            TICKET_2,
+            429,
+            "rate_limit_error",
+            RATE_LIMITED,
+            extra_headers={"retry-after": "2", **HAIKU_FULL},
+        ),
+        error_exchange(
+            "an empty messages list",
+            "/v1/messages",
+            NO_MESSAGES,
+            400,
+            "invalid_request_error",
+            "messages: at least one message is required",
+        ),
+        error_exchange(
+            "a wrong API key",
+            "/v1/messages",
+            WRONG_KEY,
+            401,
+            "authentication_error",
+            "Invalid API key: check that it is complete and has not been revoked.",
+        ),
+        error_exchange(
+            "a typo in the model id",
+            "/v1/messages",
+            MODEL_TYPO,
+            404,
+            "not_found_error",
+            "model: claude-opus-4-6-preview",
+        ),
+        error_exchange(
+            "a fault on the API's side",
+            "/v1/messages",
+            SERVER_FAULT,
+            500,
+            "api_error",
+            "Internal server error",
+        ),
+        error_exchange(
+            "a request over 32 MB (not sent by any cell)",
+            "/v1/messages",
+            TOO_LARGE,
+            413,
+            "request_too_large",
+            "Request exceeds the maximum allowed number of bytes.",
+        ),
+        error_exchange(
+            "the API is overloaded",
+            "/v1/messages",
+            BUSY,
+            529,
+            "overloaded_error",
+            "Overloaded",
+        ),
+        mid_stream_error("primer stream: overloaded mid-stream", PRIMER_STREAM, QUANTUM, cut_after=12),
+        message_exchange("primer question without streaming, held 1 s", SLOW, QUANTUM),
+    ]
+    exchanges[-1]["response"]["hold"] = 1.0
+    return recording(
+        exchanges,
+        models=[OPUS, HAIKU],
+        note="Error responses, rate-limit headers and their values are authored examples of the API's behaviour "
+        "(a tier 1 organization); the 413 exchange stands in for a body over 32 MB and is not sent by the notebook.",
+    )
