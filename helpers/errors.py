@@ -471,7 +471,7 @@ def run_scenario(wrapper: Callable[..., Any], scenario: Scenario) -> list[str]:
 
 # sk-ant-api03-..., sk-ant-admin01-..., sk-ant-oat01-...: a prefix naming the kind, then a long random tail.
 KEY_PATTERN = re.compile(r"sk-ant-(?P<kind>[a-z]+\d\d)-[A-Za-z0-9_\-]{16,}")
-_SHOWN = 4  # characters of the random part a report may show
+_SHOWN = 0  # characters of the random part a report may show: none, so a report is never key-shaped itself
 
 
 class NotebookScanError(ValueError):
@@ -494,7 +494,7 @@ class KeyFinding:
 
 
 def mask_key(key: str) -> str:
-    """The key's kind and its first few random characters, then an ellipsis: enough to recognise, not to use."""
+    """The key's kind and an ellipsis (e.g. `sk-ant-api03-…`): enough to recognise, nothing to use."""
     m = KEY_PATTERN.match(key)
     if not m:
         raise ValueError("not a key-shaped string")
