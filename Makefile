@@ -3,10 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BROWSER_STAMP := $(VENV)/.browser-installed
+DEPS   := .primer/browser-deps
 # Tests never go live and never wait for paced streams, whatever .env says.
 REPLAY := PRIMER_MODE=replay PRIMER_REPLAY_SPEED=0
+# Jupyter refuses to run as root (containers, CI) unless told.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install lab test unit outputs toc bench authored record cost clean
+.PHONY: install lab test unit browser outputs toc bench authored record cost clean
 
 install: $(STAMP)
 
@@ -19,16 +23,33 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks notebooks/00_start_here.ipynb
 
-test: $(STAMP)
+# Everything: lint, notebook hygiene, unit tests and nbval in parallel, then the browser test.
+# Chromium (apt, as root) installs in the background meanwhile; the browser test waits for it.
+test:
+	@mkdir -p .primer && rm -f $(DEPS).done && touch $(DEPS).started
+	@(tools/browser_deps.sh > $(DEPS).log 2>&1; touch $(DEPS).done) &
+	@$(MAKE) --no-print-directory install
 	$(BIN)/ruff check helpers tests tools
 	$(BIN)/python tools/normalize.py --check
-	$(REPLAY) $(BIN)/python -m pytest -q -n auto --dist loadfile \
+	$(BIN)/python tools/toc.py --check
+	$(REPLAY) $(BIN)/python -m pytest -q -n auto --dist loadfile --ignore=tests/browser \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests notebooks
+	@$(MAKE) --no-print-directory browser
+
+$(BROWSER_STAMP): requirements-browser.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	@touch $(BROWSER_STAMP)
+
+# JupyterLab in headless Chromium: notebook 03's widget and notebook 05's stream (screenshots in artifacts/).
+browser: $(BROWSER_STAMP)
+	@if [ -f $(DEPS).started ]; then n=0; while [ ! -f $(DEPS).done ] && [ $$n -lt 900 ]; do sleep 1; n=$$((n+1)); done; \
+	  cat $(DEPS).log; rm -f $(DEPS).started $(DEPS).done $(DEPS).log; else tools/browser_deps.sh; fi
+	PRIMER_MODE=replay $(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/browser
 
 unit: $(STAMP)
-	$(REPLAY) $(BIN)/python -m pytest -q tests
+	$(REPLAY) $(BIN)/python -m pytest -q -n auto --dist loadfile --ignore=tests/browser tests
 
 # Re-run every notebook in replay mode, store its outputs and normalize it (NB=01_first_request for one).
 outputs: $(STAMP)

@@ -37,6 +37,7 @@ __all__ = [
 DEFAULT_BUDGET_USD = 2.0
 STALE_AFTER_S = 2 * 3600  # a reservation older than this belongs to a call that cannot still be running
 _CHARS_PER_TOKEN = 3  # deliberately fewer than the usual ~4: the bound must not underestimate
+_TOOL_OVERHEAD = 500  # the API's tool-use instructions (about 350 tokens on Claude 4.x), rounded up
 
 
 def budget_cap(env: Mapping[str, str] | None = None) -> float:
@@ -77,6 +78,8 @@ def _one(params: Mapping[str, Any], raw_len: int, factor: float) -> tuple[float,
     if "cache_control" in text:
         rate *= CACHE_WRITE_1H if '"1h"' in text else CACHE_WRITE_5M
     tokens_in = math.ceil(max(raw_len, len(text)) / _CHARS_PER_TOKEN)
+    if params.get("tools"):
+        tokens_in += _TOOL_OVERHEAD
     usd = (tokens_in * rate + max_tokens * price.output) * factor / 1e6
     return usd, f"~{tokens_in:,} input + {max_tokens:,} max_tokens on {model}"
 

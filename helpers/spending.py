@@ -22,7 +22,7 @@ def spend() -> Card:
     total = format_usd(sum(own["by_model"].values()))
     lines = (
         [f"{heading}:"]
-        + [f"  {m:<28} {n:>4} calls  {usd:>10}" for m, n, usd in rows]
+        + [f"  {m:<28} {n:>4} call{'s' if n != 1 else ' '} {usd:>10}" for m, n, usd in rows]
         + [f"  {'total':<39} {total:>10}"]
     )
     budget = status.get("budget")

@@ -1,0 +1,399 @@
+"""helpers.costs (price table card, monthly costs, calculator widget, bill figure), its self-checks, and
+09_costs's recording replayed through the SDK."""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import anthropic
+import matplotlib
+import pytest
+
+from helpers import costs, pricing
+from helpers.checks import costs as check
+from helpers.config import RECORDINGS_DIR
+from helpers.gateway import Gateway
+from helpers.meter import Charge, Tally
+from helpers.models import HAIKU, OPUS, SONNET
+from helpers.pricing import PRICES, Price, UnknownPriceError, price_of
+from helpers.recordings import load_recording
+
+matplotlib.use("Agg")
+
+RECORDING = load_recording(RECORDINGS_DIR / "09_costs.json")
+
+
+@pytest.fixture
+def fake_prices(monkeypatch: pytest.MonkeyPatch) -> dict[str, Price]:
+    """A price table with different numbers, to prove nothing in costs holds a price of its own."""
+    table = {OPUS: Price(10.0, 50.0), SONNET: Price(4.0, 20.0), HAIKU: Price(2.0, 8.0)}
+    monkeypatch.setattr(pricing, "PRICES", table)
+    monkeypatch.setattr(costs, "PRICES", table)
+    monkeypatch.setattr(check, "PRICES", table)
+    return table
+
+
+# --- price table ------------------------------------------------------------------------------------------
+
+
+def test_price_table_shows_every_model_and_every_derived_rate() -> None:
+    card = costs.price_table()
+    text = repr(card)
+    assert pricing.SOURCE in text and pricing.SOURCE in card._repr_html_()
+    for model, price in PRICES.items():
+        row = next(line for line in text.splitlines() if line.startswith(model))
+        numbers = [float(x) for x in row.split()[1:]]
+        assert numbers == pytest.approx(
+            [
+                price.input,
+                price.cache_write_5m,
+                price.cache_write_1h,
+                price.cache_read,
+                price.output,
+                price.input * pricing.BATCH_DISCOUNT,
+                price.output * pricing.BATCH_DISCOUNT,
+            ],
+            abs=0.005,
+        )  # shown with two places
+        assert f"<code>{model}</code>" in card._repr_html_()
+
+
+def test_price_table_follows_the_price_table(fake_prices: dict[str, Price]) -> None:
+    row = next(line for line in repr(costs.price_table()).splitlines() if line.startswith(HAIKU))
+    assert [float(x) for x in row.split()[1:]] == [2.0, 2.5, 4.0, 0.2, 8.0, 1.0, 4.0]
+
+
+def test_usd_shows_cents_from_a_dollar_and_places_below() -> None:
+    assert costs.usd(1234.5) == "$1,234.50"
+    assert costs.usd(1.0) == "$1.00"
+    assert costs.usd(0.0155) == "$0.0155"
+    assert costs.usd(0.00031) == "$0.000310"
+
+
+def test_model_name_falls_back_to_the_id() -> None:
+    assert costs.model_name("claude-haiku-4-5-20251001") == "Claude Haiku 4.5"
+    assert costs.model_name("claude-unknown-1") == "claude-unknown-1"
+
+
+# --- monthly costs ----------------------------------------------------------------------------------------
+
+
+def test_monthly_cost_is_tokens_times_rates_times_requests() -> None:
+    p = price_of(SONNET)
+    month = costs.monthly_cost(SONNET, 1_000, 2_000, 400)
+    assert month.requests == 30_000
+    assert month.input == pytest.approx(30_000 * 2_000 * p.input / 1e6)
+    assert month.output == pytest.approx(30_000 * 400 * p.output / 1e6)
+    assert month.cache_read == 0
+    assert month.total == pytest.approx(360.0)
+    assert month.per_request == pytest.approx(0.012)
+
+
+def test_cached_share_moves_input_to_the_cache_read_rate() -> None:
+    p = price_of(OPUS)
+    month = costs.monthly_cost(OPUS, 100, 1_000, 0, share_cached=0.75, days=10)
+    assert month.input == pytest.approx(1_000 * 250 * p.input / 1e6)
+    assert month.cache_read == pytest.approx(1_000 * 750 * p.cache_read / 1e6)
+    assert month.output == 0
+
+
+def test_batched_share_pays_the_batch_discount_on_every_part() -> None:
+    plain = costs.monthly_cost(HAIKU, 500, 1_000, 300, share_cached=0.5)
+    batched = costs.monthly_cost(HAIKU, 500, 1_000, 300, share_cached=0.5, share_batched=1.0)
+    half = costs.monthly_cost(HAIKU, 500, 1_000, 300, share_cached=0.5, share_batched=0.5)
+    for part in ("input", "cache_read", "output"):
+        assert getattr(batched, part) == pytest.approx(getattr(plain, part) * pricing.BATCH_DISCOUNT)
+    assert half.total == pytest.approx((plain.total + batched.total) / 2)
+
+
+def test_monthly_cost_accepts_a_dated_id_and_reports_its_alias() -> None:
+    assert costs.monthly_cost("claude-haiku-4-5-20251001", 1, 1, 1).model == HAIKU
+
+
+def test_monthly_cost_follows_the_price_table(fake_prices: dict[str, Price]) -> None:
+    assert costs.monthly_cost(HAIKU, 1_000, 1_000, 1_000, days=1).total == pytest.approx(2.0 + 8.0)
+
+
+def test_zero_requests_cost_nothing_per_request() -> None:
+    month = costs.monthly_cost(OPUS, 0, 1_000, 100)
+    assert month.total == 0 and month.per_request == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"requests_per_day": -1}, "requests_per_day must be a number >= 0"),
+        ({"requests_per_day": True}, "requests_per_day must be a number >= 0"),
+        ({"input_tokens": "2000"}, "input_tokens must be a number >= 0"),
+        ({"output_tokens": math.nan}, "output_tokens must be a number >= 0"),
+        ({"output_tokens": math.inf}, "output_tokens must be a number >= 0"),
+        ({"share_cached": 1.5}, "share_cached must be a share from 0 to 1"),
+        ({"share_batched": -0.1}, "share_batched must be a share from 0 to 1"),
+        ({"share_batched": None}, "share_batched must be a share from 0 to 1"),
+        ({"days": 0}, "days must be more than 0"),
+    ],
+)
+def test_monthly_cost_rejects_bad_inputs(kwargs: dict, message: str) -> None:
+    args = {"requests_per_day": 100, "input_tokens": 1_000, "output_tokens": 100, **kwargs}
+    positional = [args.pop(k) for k in ("requests_per_day", "input_tokens", "output_tokens")]
+    with pytest.raises(ValueError, match=message):
+        costs.monthly_cost(SONNET, *positional, **args)
+
+
+def test_monthly_cost_of_an_unpriced_model_is_an_error_not_zero() -> None:
+    with pytest.raises(UnknownPriceError, match="claude-nonexistent"):
+        costs.monthly_cost("claude-nonexistent", 1, 1, 1)
+
+
+def test_monthly_costs_covers_every_priced_model_cheapest_first() -> None:
+    result = costs.monthly_costs(1_000, 2_000, 400, share_cached=0.5)
+    assert set(result) == set(PRICES)
+    totals = [c.total for c in result.values()]
+    assert totals == sorted(totals)
+    assert list(result)[0] == HAIKU
+
+
+def test_calculator_text_marks_the_chosen_model() -> None:
+    text = costs.calculator_text(costs.monthly_costs(1_000, 2_000, 400, share_cached=0.5), SONNET)
+    chosen = [line for line in text.splitlines() if line.startswith("->")]
+    assert chosen == [line for line in text.splitlines() if "Claude Sonnet 4.6" in line]
+    assert "$279.00 a month" in chosen[0]
+    with pytest.raises(ValueError, match="no costs"):
+        costs.calculator_text({}, SONNET)
+
+
+# --- figures and the widget -------------------------------------------------------------------------------
+
+
+def test_calculator_figure_stacks_parts_and_outlines_the_choice() -> None:
+    import matplotlib.pyplot as plt
+
+    data = costs.monthly_costs(1_000, 2_000, 400, share_cached=0.5)
+    fig, ax = costs.calculator_figure(data, OPUS)
+    try:
+        assert ax.get_title() == "Monthly cost per model"
+        assert "US dollars" in ax.get_ylabel()
+        assert [t.get_text() for t in ax.get_xticklabels()] == [costs.model_name(m) for m in data]
+        outlined = [p for p in ax.patches if not p.get_fill()]
+        assert len(outlined) == 1 and outlined[0].get_height() == pytest.approx(data[OPUS].total)
+        assert {t.get_text() for t in ax.texts} >= {"$93.00", "$279.00", "$465.00"}
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="no costs"):
+        costs.calculator_figure({})
+
+
+def test_calculator_shows_the_costs_and_redraws_on_change() -> None:
+    calc = costs.cost_calculator(
+        requests_per_day=1_000, input_tokens=2_000, output_tokens=400, share_cached=0.5, model=SONNET
+    )
+    assert calc.costs() == costs.monthly_costs(1_000, 2_000, 400, share_cached=0.5)
+    first_png = bytes(calc.chart.value)
+    assert first_png.startswith(b"\x89PNG")
+    assert "$279.00 a month" in calc.summary.value and "3.0x the cost of Claude Haiku 4.5" in calc.summary.value
+
+    calc.set(share_batched=1.0, model=HAIKU)
+    assert bytes(calc.chart.value) != first_png
+    assert "$46.50 a month" in calc.summary.value and "x the cost" not in calc.summary.value
+    assert "100% batched" in calc.text() and "-> Claude Haiku 4.5" in calc.text()
+
+
+def test_calculator_mimebundle_has_the_widget_a_chart_and_a_text_table() -> None:
+    calc = costs.cost_calculator(model="claude-haiku-4-5-20251001")
+    bundle = calc._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert bundle["text/plain"].startswith("Cost calculator: 1,000 requests a day x 30 days")
+
+
+def test_calculator_rejects_unknown_inputs_and_models() -> None:
+    calc = costs.cost_calculator()
+    with pytest.raises(AttributeError, match="no input 'text'"):
+        calc.set(text="x")
+    with pytest.raises(AttributeError, match="no input 'colour'"):
+        calc.set(colour="red")
+    with pytest.raises(UnknownPriceError):
+        costs.cost_calculator(model="claude-nonexistent")
+
+
+def _tally(*charges: Charge) -> Tally:
+    t = Tally()
+    t.add(charges)
+    return t
+
+
+def test_bill_figure_stacks_models_per_notebook_with_totals() -> None:
+    import matplotlib.pyplot as plt
+
+    bill = {
+        "01_one": _tally(Charge(OPUS, 10, 10, 0.01)),
+        "02_two": _tally(
+            Charge("claude-haiku-4-5-20251001", 10, 10, 0.002),
+            Charge(OPUS, 10, 10, 0.03),
+            Charge("claude-mystery", 1, 1, None),
+        ),
+    }
+    fig, ax = costs.bill_figure(bill)
+    try:
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["01_one", "02_two"]
+        labels = [t.get_text() for t in ax.texts]
+        assert labels == [" $0.0100 (1 call)", " $0.0320 (2 calls, 1 unpriced)"]
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == ["Claude Opus 4.6", "Claude Haiku 4.5"]  # dated id merged into its alias
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="empty"):
+        costs.bill_figure({})
+
+
+def test_bill_figure_draws_the_real_course_bill() -> None:
+    import matplotlib.pyplot as plt
+
+    from helpers.bill import course_bill
+
+    bill = course_bill()
+    fig, ax = costs.bill_figure(bill)
+    try:
+        assert "09_costs" in [t.get_text() for t in ax.get_yticklabels()]
+        assert len(ax.texts) == len(bill)
+    finally:
+        plt.close(fig)
+
+
+# --- self-checks ------------------------------------------------------------------------------------------
+
+
+def test_check_monthly_accepts_the_right_answer_from_the_price_table() -> None:
+    p = price_of(check.APP["model"])
+    want = 3_000 * 30 * (500 * p.input + 2_000 * p.cache_read + 350 * p.output) / 1e6
+    assert want == pytest.approx(661.5)
+    res = check.check_monthly(want)
+    assert res.ok and "$661.50 a month" in repr(res)
+
+
+def test_check_monthly_follows_the_price_table(fake_prices: dict[str, Price]) -> None:
+    assert not check.check_monthly(661.5).ok
+    assert check.check_monthly(3_000 * 30 * (500 * 4 + 2_000 * 0.4 + 350 * 20) / 1e6).ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (661.5e6, "Divide by 1,000,000"),
+        (22.05, "That is one day"),
+        (0.00735, "That is one request"),
+        (1147.5, "cache reads at 0.1x"),
+        (1282.5, "priced as cache writes"),
+        (1201.5, "part of the 2,500 input tokens"),
+        (661.5 * 31 / 30, "Use the 30 days"),
+        (check.monthly_bill(OPUS), "Claude Opus 4.6's prices"),
+        (check.monthly_bill(HAIKU), "Claude Haiku 4.5's prices"),
+        (3.0, "Per request: uncached input"),
+    ],
+)
+def test_check_monthly_names_the_slip(answer: float, hint: str) -> None:
+    res = check.check_monthly(answer)
+    assert not res.ok and hint in repr(res)
+
+
+def test_check_monthly_swapped_prices() -> None:
+    p = price_of(SONNET)
+    swapped = 3_000 * 30 * (500 * p.output + 2_000 * p.output * 0.1 + 350 * p.input) / 1e6
+    assert "swapped" in repr(check.check_monthly(swapped))
+
+
+@pytest.mark.parametrize(
+    ("answer", "hint"), [(..., "Replace ..."), ("661.5", "Give a number"), (True, "Give a number")]
+)
+def test_check_monthly_placeholder_and_wrong_types(answer: object, hint: str) -> None:
+    res = check.check_monthly(answer)
+    assert not res.ok and hint in repr(res)
+
+
+def test_check_choices_accepts_the_guide_and_explains_it() -> None:
+    res = check.check_choices({"triage": HAIKU, "assistant": SONNET, "analysis": "claude-opus-4-6"})
+    assert res.ok
+    for name in ("Claude Haiku 4.5", "Claude Sonnet 4.6", "Claude Opus 4.6"):
+        assert name in res.note
+
+
+def test_check_choices_accepts_a_dated_id() -> None:
+    assert check.check_choices({**check.CHOICES, "triage": "claude-haiku-4-5-20251001"}).ok
+
+
+def test_check_choices_explains_each_wrong_choice_with_the_price_ratio() -> None:
+    res = check.check_choices({"triage": OPUS, "assistant": HAIKU, "analysis": SONNET})
+    text = repr(res)
+    assert not res.ok and len(res.problems) == 3
+    assert "triage: the guide picks Claude Haiku 4.5" in text and "at 5x the price per token" in text
+    assert "assistant: the guide picks Claude Sonnet 4.6" in text and "Claude Sonnet 4.6 costs 3x" in text
+    assert "analysis: the guide picks Claude Opus 4.6" in text and "1.67x" in text
+
+
+def test_check_choices_ratio_follows_the_price_table(fake_prices: dict[str, Price]) -> None:
+    res = check.check_choices({**check.CHOICES, "triage": OPUS})
+    assert "at 5x (input) and 6.25x (output) the price per token" in repr(res)
+
+
+@pytest.mark.parametrize(
+    ("choices", "hint"),
+    [
+        ({"triage": ..., "assistant": ..., "analysis": ...}, "Replace each ... with HAIKU, SONNET or OPUS"),
+        ({**check.CHOICES, "analysis": ...}, "analysis: replace ..."),
+        ([HAIKU, SONNET, OPUS], "Build a dict"),
+        ({"triage": HAIKU}, "Choose a model for 'assistant', 'analysis' too"),
+        ({**check.CHOICES, "summary": HAIKU}, "Unexpected keys ['summary']"),
+        ({**check.CHOICES, "triage": "haiku"}, "use the constants HAIKU, SONNET or OPUS from helpers, got 'haiku'"),
+        ({**check.CHOICES, "triage": 3}, "got 3"),
+        ({**check.CHOICES, "triage": [HAIKU]}, "got ['claude-haiku-4-5']"),
+        ({}, "Choose a model for 'triage', 'assistant', 'analysis' too"),
+    ],
+)
+def test_check_choices_bad_inputs(choices: object, hint: str) -> None:
+    res = check.check_choices(choices)
+    assert not res.ok and hint in repr(res)
+
+
+# --- the recording through the SDK ------------------------------------------------------------------------
+
+
+def test_recording_holds_what_the_issue_asks_for() -> None:
+    labels = [e.label for e in RECORDING.exchanges]
+    count = RECORDING.exchanges[labels.index("primer count_tokens")]
+    assert count.request.body == {
+        "model": OPUS,
+        "messages": [{"role": "user", "content": "How many tokens does this request use?"}],
+    }
+    tasks = [e for e in RECORDING.exchanges if e.label.startswith("review summary on")]
+    assert {e.request.body["model"] for e in tasks} == {HAIKU, SONNET, OPUS}
+    assert len({str(e.request.body["messages"]) for e in tasks}) == 1
+    assert any(e.request.method == "GET" and e.request.path == "/v1/models" for e in RECORDING.exchanges)
+    assert any(
+        e.response.status == 404 and e.response.body["error"]["type"] == "not_found_error" for e in RECORDING.exchanges
+    )
+
+
+def test_count_matches_the_usage_of_the_same_request() -> None:
+    by_label = {e.label: e for e in RECORDING.exchanges}
+    counted = by_label["count the support request (system prompt and a tool)"]
+    sent = by_label["send the support request"]
+    assert {k: v for k, v in sent.request.body.items() if k != "max_tokens"} == counted.request.body
+    assert counted.response.body["input_tokens"] == sent.response.body["usage"]["input_tokens"]
+
+
+def test_sdk_calls_replay_from_the_recording() -> None:
+    with Gateway([RECORDING], speed=0) as gw:
+        client = anthropic.Anthropic(base_url=gw.url, api_key="test-key", max_retries=0)
+        assert (
+            client.messages.count_tokens(
+                model=OPUS, messages=[{"role": "user", "content": "How many tokens does this request use?"}]
+            ).input_tokens
+            == 21
+        )
+        models = list(client.models.list())
+        assert [m.lifecycle for m in models].count("deprecated") == 1
+        assert client.models.retrieve(HAIKU).id == "claude-haiku-4-5-20251001"
+        with pytest.raises(anthropic.NotFoundError) as err:
+            client.models.retrieve("claude-opus-4.6")
+        assert err.value.status_code == 404 and "model: claude-opus-4.6" in str(err.value)
