@@ -163,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body))
             return
         gw._log(LogEntry(method, self.path, ex.response.status, ex.response.kind, ex.describe(), **seen), self)
-        gw._tally(self).add(charges_from_exchange(ex.response))  # what the same call would cost live
+        gw._tally(self).add(gw.charges(ex))  # what the same call would cost live
         self._serve(ex)
 
     def _primer(self) -> None:
@@ -443,6 +443,7 @@ class Gateway:
         self._log_size = log_size
         self.index = ReplayIndex(recordings)
         self._frames: dict[tuple[str, int], list[tuple[float, bytes]]] = {}
+        self._charges: dict[tuple[str, int], list[Any]] = {}
         self.speed = float(speed)
         self.sleep = sleep
         self.clock = clock
@@ -510,6 +511,14 @@ class Gateway:
             with self._lock:
                 own = self.logs.setdefault(client, deque(maxlen=self._log_size))
             own.append(entry)
+
+    def charges(self, ex: Exchange) -> list[Any]:
+        """What a recorded answer would cost live, computed once per exchange."""
+        key = (ex.recording, ex.index)
+        found = self._charges.get(key)
+        if found is None:
+            found = self._charges[key] = charges_from_exchange(ex.response)
+        return found
 
     def sse_frames(self, ex: Exchange) -> list[tuple[float, bytes]]:
         """An exchange's events as (offset, chunk-framed bytes), encoded once and cached."""
