@@ -30,6 +30,29 @@ ESTIMATE_NOTE = (
     "input adds 8 tokens per request and 3 per message for the prompt's framing, "
     "and tool definitions count as their JSON text plus 300 tokens of tool-use instructions."
 )
+# The primer's get_weather tool, byte for byte (notebooks 04 and 05 send it).
+PRIMER_WEATHER_TOOLS = [
+    {
+        "name": "get_weather",
+        "description": "Retrieves the current weather information for a specified city.",
+        "input_schema": {
+            "type": "object",
+            "properties": {
+                "city": {
+                    "type": "string",
+                    "description": "The name of the city to check the weather for (e.g., Tokyo, London)",
+                },
+                "unit": {
+                    "type": "string",
+                    "enum": ["celsius", "fahrenheit"],
+                    "description": "The unit for temperature",
+                },
+            },
+            "required": ["city"],
+        },
+    }
+]
+
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 

@@ -2,8 +2,10 @@
 
 from authoring import message_exchange, recording
 
+from helpers.models import HAIKU
+
 CHECK = {
-    "model": "claude-haiku-4-5",
+    "model": HAIKU,
     "max_tokens": 100,
     "messages": [{"role": "user", "content": "In one sentence: what does an API key do?"}],
 }
@@ -19,5 +21,5 @@ def build():
                 "and bill them to you.",
             ),
         ],
-        models=["claude-haiku-4-5"],
+        models=[HAIKU],
     )

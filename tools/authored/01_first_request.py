@@ -2,8 +2,10 @@
 
 from authoring import message_exchange, recording
 
+from helpers.models import OPUS
+
 FIRST = {
-    "model": "claude-opus-4-6",
+    "model": OPUS,
     "max_tokens": 1024,
     "messages": [{"role": "user", "content": "Hello, Claude!"}],
 }
@@ -19,5 +21,5 @@ def build():
                 "writing, analysis, coding, answering questions, or talking an idea through.",
             ),
         ],
-        models=["claude-opus-4-6"],
+        models=[OPUS],
     )

@@ -9,8 +9,7 @@ the count_tokens requests the notebook's trim loop will send.
 from authoring import error_exchange, estimate_input_tokens, json_exchange, message_exchange, recording
 
 from helpers.conversations import as_transcript, split_history, trim_to_budget, with_summary
-
-OPUS, HAIKU = "claude-opus-4-6", "claude-haiku-4-5"
+from helpers.models import HAIKU, OPUS
 
 # --- 1. The primer's system prompt, and the same question without one ----------------------------------
 

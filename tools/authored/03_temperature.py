@@ -8,7 +8,7 @@ they are not output of Claude. Identical requests are answered in recorded order
 
 from authoring import error_exchange, message_exchange, recording
 
-MODEL = "claude-haiku-4-5"
+from helpers.models import HAIKU as MODEL
 
 
 def ask(prompt, max_tokens=50, **extra):

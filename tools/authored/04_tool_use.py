@@ -7,33 +7,11 @@ with only the fields the response had. Tool results are what the notebook's own 
 
 import json
 
-from authoring import estimate_input_tokens, make_id, message_exchange, recording, usage
+from authoring import PRIMER_WEATHER_TOOLS, estimate_input_tokens, make_id, message_exchange, recording, usage
 
-OPUS = "claude-opus-4-6"
-HAIKU = "claude-haiku-4-5"
+from helpers.models import HAIKU, OPUS
 
-# The primer's tool definition, byte for byte.
-WEATHER_TOOLS = [
-    {
-        "name": "get_weather",
-        "description": "Retrieves the current weather information for a specified city.",
-        "input_schema": {
-            "type": "object",
-            "properties": {
-                "city": {
-                    "type": "string",
-                    "description": "The name of the city to check the weather for (e.g., Tokyo, London)",
-                },
-                "unit": {
-                    "type": "string",
-                    "enum": ["celsius", "fahrenheit"],
-                    "description": "The unit for temperature",
-                },
-            },
-            "required": ["city"],
-        },
-    }
-]
+WEATHER_TOOLS = PRIMER_WEATHER_TOOLS
 TOKYO_Q = "What is the weather like in Tokyo today?"
 MOCK_WEATHER = {
     "Tokyo": {"temperature": 22, "condition": "Sunny", "humidity": 60},
@@ -65,8 +43,16 @@ CONVERTER_TOOL = {
 }
 LOOP_TOOLS = [CALCULATOR_TOOL, CONVERTER_TOOL]
 # The notebook's convert_units: value * size(from) / size(to), rounded to 6 places.
-SIZES = {"m": 1.0, "km": 1000.0, "ft": 0.3048, "mi": 1609.344,
-         "g": 0.001, "kg": 1.0, "oz": 0.028349523125, "lb": 0.45359237}
+SIZES = {
+    "m": 1.0,
+    "km": 1000.0,
+    "ft": 0.3048,
+    "mi": 1609.344,
+    "g": 0.001,
+    "kg": 1.0,
+    "oz": 0.028349523125,
+    "lb": 0.45359237,
+}
 
 CONTACT_TOOL = {
     "name": "record_contact",
@@ -123,8 +109,9 @@ def primer():
     call = tool_use("primer tokyo", "get_weather", {"city": "Tokyo"})
     first = [text("I'll check the current weather in Tokyo for you."), call]
     # The primer sends str(tool_result): a Python dict repr, not JSON.
-    final_req = req(OPUS, [user(TOKYO_Q), assistant(first), user([result(call, str(MOCK_WEATHER["Tokyo"]))])],
-                    WEATHER_TOOLS)
+    final_req = req(
+        OPUS, [user(TOKYO_Q), assistant(first), user([result(call, str(MOCK_WEATHER["Tokyo"]))])], WEATHER_TOOLS
+    )
     return first_req, [
         message_exchange("primer get_weather: tool_use", first_req, first, stop_reason="tool_use"),
         message_exchange(
@@ -141,8 +128,11 @@ def loop(label, question, rounds):
     out = []
     for n, (blocks, results) in enumerate(rounds, 1):
         stop = "tool_use" if results else "end_turn"
-        out.append(message_exchange(f"{label} round {n}: {stop}", req(HAIKU, list(messages), LOOP_TOOLS), blocks,
-                                    stop_reason=stop))
+        out.append(
+            message_exchange(
+                f"{label} round {n}: {stop}", req(HAIKU, list(messages), LOOP_TOOLS), blocks, stop_reason=stop
+            )
+        )
         messages += [assistant(blocks), user(results)] if results else []
     return out
 
@@ -156,11 +146,12 @@ def recipe_loop():
         "tool loop",
         "A bread recipe for 6 people needs 2.5 lb of flour. How many kilograms of flour do I need for 16 people?",
         [
-            ([text("I'll scale the recipe first, then convert pounds to kilograms."), calc],
-             [result(calc, json.dumps(scaled))]),
+            (
+                [text("I'll scale the recipe first, then convert pounds to kilograms."), calc],
+                [result(calc, json.dumps(scaled))],
+            ),
             ([conv], [result(conv, json.dumps(kg))]),
-            ([text("You need about 3.02 kg of flour for 16 people: 2.5 lb × 16 ÷ 6 ≈ 6.67 lb, which is 3.02 kg.")],
-             []),
+            ([text("You need about 3.02 kg of flour for 16 people: 2.5 lb × 16 ÷ 6 ≈ 6.67 lb, which is 3.02 kg.")], []),
         ],
     )
 
@@ -174,10 +165,22 @@ def error_loop():
         "How many stone is 80 kg?",
         [
             ([bad], [result(bad, failure, is_error=True)]),
-            ([text("The converter doesn't support stone. One stone is 6.35029318 kg, so I'll divide instead."), calc],
-             [result(calc, json.dumps(80 / 6.35029318))]),
-            ([text("80 kg is about 12.6 stone (80 ÷ 6.35029318 kg per stone ≈ 12.60). The unit converter doesn't "
-                   "know stone, so I calculated it directly.")], []),
+            (
+                [
+                    text("The converter doesn't support stone. One stone is 6.35029318 kg, so I'll divide instead."),
+                    calc,
+                ],
+                [result(calc, json.dumps(80 / 6.35029318))],
+            ),
+            (
+                [
+                    text(
+                        "80 kg is about 12.6 stone (80 ÷ 6.35029318 kg per stone ≈ 12.60). The unit converter doesn't "
+                        "know stone, so I calculated it directly."
+                    )
+                ],
+                [],
+            ),
         ],
     )
 
@@ -190,8 +193,9 @@ def parallel():
     results = [result(c, json.dumps(MOCK_WEATHER[c["input"]["city"]])) for c in (tokyo, london)]
     one = tool_use("serial tokyo", "get_weather", {"city": "Tokyo"})
     return [
-        message_exchange("parallel: two tool_use blocks", req(OPUS, [user(q)], WEATHER_TOOLS), first,
-                         stop_reason="tool_use"),
+        message_exchange(
+            "parallel: two tool_use blocks", req(OPUS, [user(q)], WEATHER_TOOLS), first, stop_reason="tool_use"
+        ),
         message_exchange(
             "parallel: both results in one user turn",
             req(OPUS, [user(q), assistant(first), user(results)], WEATHER_TOOLS),
@@ -218,18 +222,27 @@ def choices():
         "- A small coin purse: coins are used a lot\n\n"
         "Look at the forecast the day before you leave and add a warm coat or a sun hat to match."
     )
-    contact = {"name": "Maria Silva", "email": "maria.silva@northwind.example", "company": "Northwind Traders",
-               "phone": "+44 20 7946 0958"}
+    contact = {
+        "name": "Maria Silva",
+        "email": "maria.silva@northwind.example",
+        "company": "Northwind Traders",
+        "phone": "+44 20 7946 0958",
+    }
     return [
         message_exchange(
-            "tool_choice auto", req(HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "auto"}),
-            [text("Let me check the current weather in Tokyo so I can suggest the right clothes."),
-             tool_use("choice auto", "get_weather", {"city": "Tokyo"})],
+            "tool_choice auto",
+            req(HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "auto"}),
+            [
+                text("Let me check the current weather in Tokyo so I can suggest the right clothes."),
+                tool_use("choice auto", "get_weather", {"city": "Tokyo"}),
+            ],
             stop_reason="tool_use",
         ),
         message_exchange(
-            "tool_choice any", req(HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "any"}),
-            [tool_use("choice any", "get_weather", {"city": "Tokyo"})], stop_reason="tool_use",
+            "tool_choice any",
+            req(HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "any"}),
+            [tool_use("choice any", "get_weather", {"city": "Tokyo"})],
+            stop_reason="tool_use",
         ),
         message_exchange("tool_choice none", req(HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "none"}), packing),
         message_exchange(
@@ -246,8 +259,11 @@ def pitfall():
     cut["max_tokens"] = 10
     return [
         message_exchange(
-            "pitfall: max_tokens before any tool_use", cut, "I'll check the current weather in Tokyo for",
-            stop_reason="max_tokens", use=usage(estimate_input_tokens(cut), 10),
+            "pitfall: max_tokens before any tool_use",
+            cut,
+            "I'll check the current weather in Tokyo for",
+            stop_reason="max_tokens",
+            use=usage(estimate_input_tokens(cut), 10),
         )
     ]
 

@@ -5,9 +5,9 @@ succeeds on retry) and the request a small web endpoint re-streams to a browser.
 Streams are paced like a real one: the first text after a few hundred milliseconds, then a steady rate.
 """
 
-from authoring import make_id, message, recording, stream_events, stream_exchange
+from authoring import PRIMER_WEATHER_TOOLS, make_id, message, recording, stream_events, stream_exchange
 
-OPUS = "claude-opus-4-6"
+from helpers.models import OPUS
 
 PRIMER = {
     "model": OPUS,
@@ -65,27 +65,7 @@ qubits per reliable logical qubit. Reaching that scale is the central engineerin
 machine that excels at a narrow but important set of problems, and the race now is to make them large and \
 reliable enough to solve those problems in practice."""
 
-TOOLS = [
-    {
-        "name": "get_weather",
-        "description": "Retrieves the current weather information for a specified city.",
-        "input_schema": {
-            "type": "object",
-            "properties": {
-                "city": {
-                    "type": "string",
-                    "description": "The name of the city to check the weather for (e.g., Tokyo, London)",
-                },
-                "unit": {
-                    "type": "string",
-                    "enum": ["celsius", "fahrenheit"],
-                    "description": "The unit for temperature",
-                },
-            },
-            "required": ["city"],
-        },
-    }
-]
+TOOLS = PRIMER_WEATHER_TOOLS
 
 WEATHER = {
     "model": OPUS,

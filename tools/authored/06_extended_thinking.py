@@ -20,8 +20,7 @@ from authoring import (
     usage,
 )
 
-OPUS = "claude-opus-4-6"
-HAIKU = "claude-haiku-4-5"
+from helpers.models import HAIKU, OPUS
 
 
 def signature(seed: str) -> str:

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 from authoring import estimate_input_tokens, estimate_tokens, json_exchange, make_id, message, recording, usage
 
-OPUS = "claude-opus-4-6"
+from helpers.models import OPUS
+
 API = "https://api.anthropic.com"
 
 

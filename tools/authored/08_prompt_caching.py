@@ -22,8 +22,8 @@ from authoring import (
     usage,
 )
 
-OPUS = "claude-opus-4-6"
-HAIKU = "claude-haiku-4-5"
+from helpers.models import HAIKU, OPUS
+
 DOC = (ROOT / "notebooks" / "data" / "common_orchards_act.txt").read_text(encoding="utf-8")
 INTRO = "You are an AI assistant with deep expertise in law.\n\n"
 EPHEMERAL = {"type": "ephemeral"}

@@ -13,9 +13,7 @@ from typing import Any
 
 from authoring import error_exchange, estimate_input_tokens, json_exchange, make_id, message_exchange, recording
 
-OPUS = "claude-opus-4-6"
-SONNET = "claude-sonnet-4-6"
-HAIKU = "claude-haiku-4-5"
+from helpers.models import HAIKU, OPUS, SONNET
 
 # The primer's count_tokens example, unchanged.
 PRIMER_COUNT = {

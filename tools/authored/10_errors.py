@@ -7,7 +7,7 @@ Rate-limit values are those of a new (tier 1) organization; reset times are RFC 
 
 from authoring import error_exchange, json_exchange, make_id, message, message_exchange, recording, stream_events
 
-OPUS, HAIKU = "claude-opus-4-6", "claude-haiku-4-5"
+from helpers.models import HAIKU, OPUS
 
 
 def user(text):
