@@ -10,7 +10,7 @@ REPLAY := PRIMER_MODE=replay PRIMER_REPLAY_SPEED=0
 # Jupyter refuses to run as root (containers, CI) unless told.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install lab test unit browser outputs toc bench authored record cost clean
+.PHONY: install lab test unit browser outputs toc bench authored record cost wheelhouse offline-install clean
 
 install: $(STAMP)
 
@@ -75,6 +75,15 @@ cost: $(STAMP)
 bench: $(STAMP)
 	$(REPLAY) $(BIN)/python tools/bench.py
 	$(BIN)/python tools/loadbench.py
+
+# Workshop kit (WORKSHOP.md). Before, with network: every package into ./wheelhouse, for this Python and
+# system (WHEELHOUSE_ARGS="--platform win_amd64 --python-version 3.12" adds others). In the room: install
+# from it with no index, then `make lab` as usual.
+wheelhouse:
+	$(PYTHON) tools/wheelhouse.py download --dest wheelhouse $(WHEELHOUSE_ARGS)
+
+offline-install:
+	$(PYTHON) tools/wheelhouse.py install --wheelhouse wheelhouse --venv $(VENV)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

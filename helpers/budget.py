@@ -38,6 +38,8 @@ DEFAULT_BUDGET_USD = 2.0
 STALE_AFTER_S = 2 * 3600  # a reservation older than this belongs to a call that cannot still be running
 _CHARS_PER_TOKEN = 3  # deliberately fewer than the usual ~4: the bound must not underestimate
 _TOOL_OVERHEAD = 500  # the API's tool-use instructions (about 350 tokens on Claude 4.x), rounded up
+# No course model writes more than this; a larger max_tokens is refused by the API before it costs anything.
+_MAX_OUTPUT = 128_000
 
 
 def budget_cap(env: Mapping[str, str] | None = None) -> float:
@@ -80,7 +82,7 @@ def _one(params: Mapping[str, Any], raw_len: int, factor: float) -> tuple[float,
     tokens_in = math.ceil(max(raw_len, len(text)) / _CHARS_PER_TOKEN)
     if params.get("tools"):
         tokens_in += _TOOL_OVERHEAD
-    usd = (tokens_in * rate + max_tokens * price.output) * factor / 1e6
+    usd = (tokens_in * rate + min(max_tokens, _MAX_OUTPUT) * price.output) * factor / 1e6
     return usd, f"~{tokens_in:,} input + {max_tokens:,} max_tokens on {model}"
 
 

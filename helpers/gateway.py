@@ -172,6 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
         route = self.path.split("?", 1)[0]
         if route == "/_primer/status":
             self._send_json(200, {}, gw.status(self.client_address[0]))
+        elif route == "/_primer/reset":  # a kernel joining a shared gateway starts its sequences afresh
+            gw.reset(self.client_address[0])
+            self._send_json(200, {}, {"reset": True})
         elif route == "/_primer/log":
             self._send_json(200, {}, [asdict(e) for e in gw.logs.get(self.client_address[0], [])])
         else:
@@ -485,10 +488,13 @@ class Gateway:
             self._thread = None
         self._server.server_close()
 
-    def reset(self) -> None:
-        """Forget what every client was served, so each recorded sequence starts again."""
+    def reset(self, client: str | None = None) -> None:
+        """Forget what one client (or every client) was served, so its recorded sequences start again."""
         with self._lock:
-            self._cursors.clear()
+            if client is None:
+                self._cursors.clear()
+            else:
+                self._cursors.pop(client, None)
 
     def __enter__(self) -> Gateway:
         return self.start()
@@ -557,6 +563,18 @@ class Gateway:
 # --- command line ---------------------------------------------------------------------------------
 
 
+def _lan_address() -> str:
+    """This machine's address on its local network (a UDP socket's choice of route; nothing is sent)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            return str(s.getsockname()[0])
+        except OSError:
+            return "<this machine's address>"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
@@ -606,6 +624,8 @@ def main(argv: list[str] | None = None) -> int:
             f"warning: listening on {args.host}: anyone who can reach this machine can use this gateway.",
             file=sys.stderr,
         )
+        if args.host in ("0.0.0.0", ""):
+            print(f"Participants set PRIMER_GATEWAY_URL=http://{_lan_address()}:{gateway.port}", file=sys.stderr)
     print(
         f"Course gateway (replay) serving {len(recordings)} recording(s) at {gateway.url}\n"
         f"Point a client at it: export ANTHROPIC_BASE_URL={gateway.url}   (Ctrl-C stops it)",

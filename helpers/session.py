@@ -133,8 +133,10 @@ def _setup_shared(name: str, url: str) -> Session:
             f"PRIMER_GATEWAY_URL={url} does not answer ({getattr(e, 'reason', e)}); unset it to use your own gateway."
         ) from None
     mode = status["mode"]
-    if mode == "replay" and not has_real_key():
+    if mode == "replay":
+        # A room's gateway is reached over plain HTTP and needs no key: never send a real one there.
         os.environ["ANTHROPIC_API_KEY"] = PLACEHOLDER_KEY
+        urllib.request.urlopen(urllib.request.Request(f"{url}/_primer/reset", method="POST"), timeout=5).close()
     return Session(name, mode, url, None, _banner(mode, name, status, url))
 
 

@@ -262,3 +262,9 @@ def test_modes_need_an_upstream_and_a_ledger():
         Gateway([], mode="live")
     with pytest.raises(ValueError, match="mode"):
         Gateway([], mode="offline")
+
+
+def test_worst_case_output_is_capped_at_what_a_model_can_write():
+    huge = worst_case("POST", "/v1/messages", dict(ASK, max_tokens=200_000))
+    capped = worst_case("POST", "/v1/messages", dict(ASK, max_tokens=128_000))
+    assert huge.usd == capped.usd and capped.usd >= 128_000 * 25 / 1e6

@@ -196,6 +196,13 @@ def test_a_shared_gateway_is_joined_not_started(monkeypatch, capsys):
         )
         assert [e["status"] for e in helpers.gateway_log()] == [200]
         assert "claude-opus-4-6" in repr(helpers.spend())
+        assert "127.0.0.1" in room._cursors
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "a-real-looking-key")
+        helpers.setup("01_first_request")  # joining again starts this client's sequences afresh
+        assert "127.0.0.1" not in room._cursors
+        import os
+
+        assert os.environ["ANTHROPIC_API_KEY"] == PLACEHOLDER_KEY, "no real key goes to a room's gateway"
     finally:
         helpers.teardown()
         room.stop()

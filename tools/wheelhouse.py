@@ -8,9 +8,11 @@
 `download` (before the workshop, with network) saves into the wheelhouse every package that
 requirements.txt needs, plus what builds its local projects (`-e .`: pyproject.toml's build requirements
 and wheel) and pip. The local project lines themselves are left out: `pip download -e .` would zip the
-whole folder, .venv included. Run it with the Python the participants have, on the same operating system:
-pip evaluates environment markers (`; python_version < "3.11"`, `; sys_platform == "win32"`) for the
-machine it runs on, even with --platform and --python-version (those only choose which wheel files fit).
+whole folder, .venv included. By default it downloads for the Python running it, on this operating
+system. --platform and --python-version download for other targets, one run each into the same folder;
+pip evaluates environment markers (`; sys_platform == "win32"`, `; python_version < "3.11"`) for this
+machine even then, so each target's wheels are then scanned and what their markers add for the target
+(colorama and pywinpty on Windows, appnope on macOS, tomli before 3.11) is downloaded too.
 
 `install` (in the room, no network) creates the virtual environment if it is missing, installs
 requirements.txt from the wheelhouse with --no-index (the editable `-e .` builds from the wheelhouse's
@@ -23,13 +25,17 @@ Every failure is one line on stderr and exit status 2 (pip's own output above it
 from __future__ import annotations
 
 import argparse
+import email
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PROG = "tools/wheelhouse.py"
@@ -174,62 +180,132 @@ def _check_python(version: tuple[int, ...], what: str) -> None:
         raise Failure(f"{what} is Python {have}; the course needs {need} or newer (make ... PYTHON=python3.12)")
 
 
-def download_commands(
-    requirements: Path,
-    dest: Path,
-    reqfile: Path,
-    platforms: list[str],
-    versions: list[str],
-    pip_args: list[str],
-    python: str = sys.executable,
-) -> list[list[str]]:
-    """The pip download runs: one per target (platform x Python version), all into `dest`.
-
-    Writes the filtered requirements to `reqfile` (local projects left out, what they need added)."""
+def download_requirements(requirements: Path) -> list[str]:
+    """What pip download gets: requirements.txt less its local projects, plus what those projects need
+    (build requirements, wheel, dependencies) and pip, so the room's environments can upgrade pip too."""
     kept, projects = split_requirements(requirements)
     extra: list[str] = []
     for folder in projects:
         extra += project_requirements(folder)
-    extra.append("pip")  # so the room's virtual environments can upgrade pip offline too
+    extra.append("pip")
     seen: set[str] = set()
-    lines = [x for x in kept + extra if not (x in seen or seen.add(x))]
-    reqfile.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    base = [python, "-m", "pip", "download", "--dest", str(dest), "--requirement", str(reqfile)]
-    if not platforms and not versions:
-        return [base + pip_args]
-    runs = []
-    for platform in platforms or [None]:
-        for version in versions or [None]:
-            target = ["--only-binary=:all:"]  # pip's rule when the target is not this interpreter
-            if platform:
-                target += ["--platform", platform]
-            if version:
-                target += ["--python-version", version]
-            runs.append(base + target + pip_args)
-    return runs
+    return [x for x in kept + extra if not (x in seen or seen.add(x))]
+
+
+def targets(platforms: list[str], versions: list[str]) -> list[tuple[str | None, str | None]]:
+    """(platform, Python version) pairs, one pip download each; (None, None) is this interpreter."""
+    return [(p, v) for p in platforms or [None] for v in versions or [None]]
+
+
+def target_args(platform: str | None, version: str | None) -> list[str]:
+    if not platform and not version:
+        return []
+    args = ["--only-binary=:all:"]  # pip's rule when the target is not this interpreter
+    if platform:
+        args += ["--platform", platform]
+    if version:
+        args += ["--python-version", version]
+    return args
+
+
+def download_command(reqfile: Path, dest: Path, target: list[str], pip_args: list[str]) -> list[str]:
+    pip = [sys.executable, "-m", "pip", "download", "--dest", str(dest)]
+    return [*pip, "--requirement", str(reqfile), *target, *pip_args]
+
+
+# --- another platform or Python version -----------------------------------------------------------
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _packaging() -> Any:
+    try:
+        import packaging.requirements as requirements
+    except ImportError:  # pip always carries a copy
+        import pip._vendor.packaging.requirements as requirements  # type: ignore[no-redef]
+    return requirements
+
+
+def target_environment(platform: str | None, version: str | None) -> dict[str, str]:
+    """Marker variables for a wheel platform tag and Python version (the rest stay this machine's)."""
+    env: dict[str, str] = {}
+    if version:
+        env.update(python_version=version, python_full_version=f"{version}.0")
+    tag = (platform or "").lower()
+    if tag.startswith("win"):
+        env.update(sys_platform="win32", os_name="nt", platform_system="Windows")
+        env["platform_machine"] = {"win32": "x86", "win_arm64": "ARM64"}.get(tag, "AMD64")
+    elif tag.startswith("macosx"):
+        env.update(sys_platform="darwin", os_name="posix", platform_system="Darwin")
+        env["platform_machine"] = re.sub(r"^macosx_\d+_\d+_", "", tag).replace("universal2", "arm64")
+    elif "linux" in tag:
+        env.update(sys_platform="linux", os_name="posix", platform_system="Linux")
+        env["platform_machine"] = re.sub(r"^.*linux(_\d+_\d+|\d+)?_", "", tag)
+    return env
+
+
+def missing_for_target(dest: Path, env: dict[str, str]) -> list[str]:
+    """Requirements of the wheels in `dest` whose markers hold for `env` but that `dest` lacks."""
+    requirements = _packaging()
+    have = {_canonical(p.name.split("-", 1)[0]) for p in dest.glob("*.whl")}
+    have |= {_canonical(p.name.rsplit("-", 1)[0]) for p in dest.iterdir() if p.name.endswith(ARCHIVES[1:])}
+    missing: dict[str, str] = {}
+    for wheel in sorted(dest.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as z:
+            meta = next((n for n in z.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1), None)
+            if meta is None:
+                continue
+            message = email.message_from_bytes(z.read(meta))
+        for line in message.get_all("Requires-Dist") or []:
+            req = requirements.Requirement(line)
+            name = _canonical(req.name)
+            if name in have or name in missing or req.marker is None:
+                continue
+            if req.marker.evaluate({**env, "extra": ""}):
+                req.marker = None
+                missing[name] = str(req)
+    return sorted(missing.values())
+
+
+def complete_for_target(dest: Path, platform: str | None, version: str | None, pip_args: list[str]) -> None:
+    """pip download evaluated markers for this machine: add what the target needs besides (colorama and
+    pywinpty on Windows, appnope on macOS, tomli and exceptiongroup before Python 3.11), until none lacks."""
+    env = target_environment(platform, version)
+    pip = [sys.executable, "-m", "pip", "download", "--dest", str(dest)]
+    for _ in range(5):
+        missing = missing_for_target(dest, env)
+        if not missing:
+            return
+        print(f"for {platform or 'this platform'} / Python {version or 'this version'} also: {', '.join(missing)}")
+        _run([*pip, *target_args(platform, version), *pip_args, *missing])
+    raise Failure(f"still missing for {platform} / {version} after 5 rounds: {', '.join(missing)}")
 
 
 def download(args: argparse.Namespace) -> None:
     _check_python(sys.version_info, "this interpreter")
-    requirements = Path(args.requirements)
+    requirements = Path(args.requirements).resolve()
     if not requirements.is_file():
         raise Failure(f"no requirements file at {requirements}")
-    dest = Path(args.dest)
+    dest = Path(args.dest).resolve()
     dest.mkdir(parents=True, exist_ok=True)
-    if args.platform or args.python_version:
-        print(
-            "note: pip evaluates environment markers for THIS machine, so dependencies that only another Python\n"
-            "      version or operating system needs can be missing; build the wheelhouse on a machine like the\n"
-            "      participants' if you can, and try `install` from it on one before the workshop.",
-            file=sys.stderr,
-        )
     with tempfile.TemporaryDirectory(prefix="wheelhouse-") as tmp:
         reqfile = Path(tmp) / "requirements.txt"
-        runs = download_commands(
-            requirements, dest.resolve(), reqfile, args.platform, args.python_version, args.pip_args
-        )
-        for cmd in runs:
-            _run(cmd, cwd=requirements.resolve().parent)
+        reqfile.write_text("\n".join(download_requirements(requirements)) + "\n", encoding="utf-8")
+        for n, (platform, version) in enumerate(targets(args.platform, args.python_version)):
+            target = target_args(platform, version)
+            if not target:  # this interpreter: pip gets everything right
+                _run(download_command(reqfile, dest, target, args.pip_args), cwd=requirements.parent)
+                continue
+            # Another target: its own folder first, completed for its markers, then merged, so a wheel another
+            # target already brought (pywinpty for Python 3.11) does not hide one this target lacks (3.13).
+            part = Path(tmp) / f"target-{n}"
+            _run(download_command(reqfile, part, target, args.pip_args), cwd=requirements.parent)
+            complete_for_target(part, platform, version, args.pip_args)
+            for f in part.iterdir():
+                if not (dest / f.name).exists():
+                    shutil.move(str(f), dest / f.name)
     files = [p for p in dest.iterdir() if p.name.endswith(ARCHIVES)]
     size = sum(p.stat().st_size for p in files) / 1e6
     sdists = sorted(p.name for p in files if not p.name.endswith(".whl"))
