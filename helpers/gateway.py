@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import queue
 import re
 import sys
 import threading
@@ -58,28 +59,56 @@ class LogEntry:
 
 
 class _Server(ThreadingHTTPServer):
+    """Connections are served by a bounded pool of reused daemon threads: no thread is created per request
+    once the pool is warm, a room's burst waits in a deep backlog rather than spawning without limit, and a
+    slow or vanished client holds one worker (for at most the socket timeout), never the others."""
+
     daemon_threads = True
     request_queue_size = 512  # a room of clients connecting at once must not be dropped by a short backlog
-    max_threads = 256  # bounded: beyond this, new connections wait in the backlog instead of spawning threads
+    max_threads = 256
     gateway: Gateway
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # Before binding: a failed bind calls server_close(), which needs the pool.
         self._slots = threading.BoundedSemaphore(self.max_threads)
+        self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._pool_lock = threading.Lock()
+        self._workers = self._idle = self._pending = 0
+        super().__init__(*args, **kwargs)
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        self._slots.acquire()
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
-            raise
+        self._slots.acquire()  # at most max_threads connections in service; the rest wait in the backlog
+        with self._pool_lock:
+            self._pending += 1
+            grow = self._pending > self._idle and self._workers < self.max_threads
+            if grow:
+                self._workers += 1
+        if grow:
+            threading.Thread(target=self._work, name="primer-gateway", daemon=True).start()
+        self._jobs.put((request, client_address))
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
+    def _work(self) -> None:
+        while True:
+            with self._pool_lock:
+                self._idle += 1
+            job = self._jobs.get()
+            with self._pool_lock:
+                self._idle -= 1
+                if job is None:
+                    self._workers -= 1
+                    return
+                self._pending -= 1
+            try:
+                self.process_request_thread(*job)
+            finally:
+                self._slots.release()
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._pool_lock:
+            workers = self._workers
+        for _ in range(workers):
+            self._jobs.put(None)  # idle workers exit; busy ones exit after their connection
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that went away is normal (a notebook cell interrupted); never print into a notebook.
@@ -333,8 +362,12 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(k, v)
         self.send_header("Content-Type", headers.get("content-type", "application/json"))
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self._end_headers_with(data)
+
+    def _end_headers_with(self, body: bytes) -> None:
+        """End the headers and send `body` in the same write: one packet, not two, for a small answer."""
+        self._headers_buffer.append(b"\r\n" + body)
+        self.flush_headers()
 
     def _send_error(self, status: int, kind: str, message: str) -> None:
         # x-should-retry: false -> the SDK raises at once instead of retrying a request that cannot succeed.
@@ -378,8 +411,7 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in headers.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self._end_headers_with(data)
 
     def _send_sse(self, status: int, headers: dict[str, str], ex: Exchange) -> None:
         gw = self.server.gateway
@@ -389,13 +421,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
         frames = gw.sse_frames(ex)
         if gw.speed == 0:  # nothing to pace: one write, so a busy gateway answers many clients quickly
-            self.wfile.write(b"".join(f for _, f in frames) + b"0\r\n\r\n")
-            self.wfile.flush()
+            self._end_headers_with(b"".join(f for _, f in frames) + b"0\r\n\r\n")
             return
-        self.wfile.flush()
+        self.end_headers()
         start = gw.clock()
         i = 0
         while i < len(frames):

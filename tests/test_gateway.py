@@ -280,3 +280,12 @@ def test_stop_frees_the_port_and_is_idempotent():
 def test_negative_speed_is_refused():
     with pytest.raises(ValueError, match="speed"):
         Gateway([], speed=-1)
+
+
+def test_workers_are_reused_and_a_slow_client_holds_only_one(serve):
+    gw = serve([json_ex({"q": 1}, {"ok": 1})])
+    for _ in range(20):  # one connection each, one after another
+        assert raw(gw, "POST", "/v1/messages", b'{"q": 1}')[0] == 200
+    assert gw._server._workers <= 2, "a warm pool serves sequential connections without new threads"
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5):  # connects, never sends
+        assert raw(gw, "POST", "/v1/messages", b'{"q": 1}')[0] == 200

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             url = proc.stdout.readline().split(" at ")[1].strip()
             port = int(url.rsplit(":", 1)[1])
             payload = request_bytes(port, payload_body)
-            asyncio.run(round_of(port, 5, 0, payload))  # warm up: imports, first connections
+            asyncio.run(round_of(port, args.clients, 0, payload))  # warm up: a room's gateway has served before
             good, errors = asyncio.run(round_of(port, args.clients, args.slow, payload))
         finally:
             proc.terminate()
