@@ -84,3 +84,11 @@ def test_course_bill_covers_every_shipped_recording():
     assert "01_first_request" in bill and all(t.total >= 0 for t in bill.values())
     text = format_bill(bill)
     assert text.splitlines()[-1].startswith("total") and "01_first_request" in text
+
+
+def test_readme_and_notebook_00_quote_the_current_full_run_cost():
+    from helpers.config import NOTEBOOKS_DIR, REPO_ROOT
+
+    total = f"${sum(t.total for t in course_bill().values()):.2f}"
+    assert f"about **{total}**" in (REPO_ROOT / "README.md").read_text(), f"README should quote {total} (make cost)"
+    assert f"costs about {total}" in (NOTEBOOKS_DIR / "00_start_here.ipynb").read_text(), f"notebook 00: {total}"
