@@ -23,7 +23,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks --LabApp.default_url=/lab/tree/00_start_here.ipynb
 
 # Everything: lint, notebook hygiene, unit tests and nbval in parallel, then the browser test.
 # Chromium (apt, as root) installs in the background meanwhile; the browser test waits for it.
