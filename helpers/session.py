@@ -14,6 +14,7 @@ import sys
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 from .budget import Ledger, budget_cap, ledger_path
@@ -51,9 +52,9 @@ class Session:
     def shared(self) -> bool:
         return self.gateway is None
 
-    @property
+    @cached_property
     def recording(self) -> Any:
-        """This notebook's recording (loaded from notebooks/recordings)."""
+        """This notebook's recording (loaded once from notebooks/recordings)."""
         return load_recording(recordings_dir() / f"{self.name}.json")
 
 

@@ -26,16 +26,18 @@ def spend() -> Card:
         + [f"  {'total':<39} {total:>10}"]
     )
     budget = status.get("budget")
+    course: list[str] = []
     if budget:
-        lines.append(
+        course.append(
             f"Whole course (ledger): {format_usd(budget['spent'])} spent, {format_usd(budget['reserved'])} reserved, "
             f"{format_usd(budget['left'])} of {format_usd(budget['cap'])} left."
         )
-    text = "\n".join(lines)
+        course += [f"  {m:<28} {format_usd(usd):>16}" for m, usd in sorted(budget["by_model"].items())]
+    text = "\n".join(lines + course)
     body = "".join(
         f"<tr><td><code>{html.escape(m)}</code></td><td>{n}</td><td>{html.escape(u)}</td></tr>" for m, n, u in rows
     )
-    foot = f"<p>{html.escape(lines[-1])}</p>" if budget else ""
+    foot = "<pre>" + html.escape("\n".join(course)) + "</pre>" if course else ""
     table = (
         f"<b>{html.escape(heading)}</b><table><tr><th>model</th><th>calls</th><th>cost</th></tr>{body}"
         f"<tr><td><b>total</b></td><td></td><td><b>{html.escape(total)}</b></td></tr></table>{foot}"

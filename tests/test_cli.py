@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -78,6 +79,43 @@ def test_serves_every_recording_and_the_primer_request():
         )
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert json.loads(resp.read())["type"] == "message"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.skipif(not shutil.which("curl"), reason="curl is not installed")
+def test_the_primers_curl_unchanged_but_for_the_address():
+    proc = subprocess.Popen(
+        [*CMD, "--port", "0", "--speed", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        url = proc.stdout.readline().split(" at ")[1].strip()
+        body = (  # as the primer's cURL sends it
+            '{\n"model": "claude-opus-4-6",\n"max_tokens": 1024,\n"messages": [\n'
+            '{"role": "user", "content": "Hello, Claude!"}\n]\n}'
+        )
+        out = subprocess.run(
+            [
+                "curl",
+                "-sS",
+                f"{url}/v1/messages",
+                "-H",
+                "x-api-key: sk-placeholder",
+                "-H",
+                "anthropic-version: 2023-06-01",
+                "-H",
+                "content-type: application/json",
+                "-d",
+                body,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        reply = json.loads(out.stdout)
+        assert reply["type"] == "message" and reply["content"][0]["type"] == "text"
     finally:
         proc.terminate()
         proc.wait(timeout=10)

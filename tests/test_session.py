@@ -168,6 +168,8 @@ def test_live_with_a_key_forwards_and_shows_the_budget(monkeypatch, capsys, tmp_
         assert msg.content[0].text == "live answer"
         card = repr(helpers.spend())
         assert "claude-opus-4-6" in card and "Whole course (ledger)" in card
+        course = card.split("Whole course (ledger)")[1]
+        assert "claude-opus-4-6" in course, "the course-wide total is shown per model too"
     finally:
         helpers.teardown()
         fake.stop()
