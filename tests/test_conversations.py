@@ -8,6 +8,7 @@ import json
 
 import anthropic
 import pytest
+from fake_upstream import message as api_message
 
 from helpers import conversations as conv
 from helpers.checks import conversations as check
@@ -205,16 +206,7 @@ def test_with_summary_rejects_a_recent_part_that_starts_with_the_assistant() -> 
 
 
 def message_dict(text: str, model: str = OPUS) -> dict:
-    return {
-        "model": model,
-        "id": "msg_01test",
-        "type": "message",
-        "role": "assistant",
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": "end_turn",
-        "stop_sequence": None,
-        "usage": {"input_tokens": 10, "output_tokens": 4},
-    }
+    return api_message(text, model, tokens_in=10, tokens_out=4)
 
 
 def test_side_by_side_shows_both_with_titles_and_costs_and_escapes_html() -> None:

@@ -8,6 +8,7 @@ import socket
 
 import anthropic
 import pytest
+from fake_upstream import message as api_message
 
 from helpers.gateway import Gateway
 
@@ -15,16 +16,7 @@ HELLO = {"model": "claude-opus-4-6", "max_tokens": 1024, "messages": [{"role": "
 
 
 def message(text: str, model: str = "claude-opus-4-6") -> dict:
-    return {
-        "model": model,
-        "id": "msg_01test",
-        "type": "message",
-        "role": "assistant",
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": "end_turn",
-        "stop_sequence": None,
-        "usage": {"input_tokens": 10, "output_tokens": 5},
-    }
+    return api_message(text, model, tokens_in=10, tokens_out=5)
 
 
 def json_ex(body, reply, status=200, headers=None, path="/v1/messages", method="POST", **resp):
