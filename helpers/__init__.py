@@ -35,7 +35,7 @@ _SESSION_NAMES = ("setup", "teardown", "current_session", "gateway_log")
 
 
 def __getattr__(name: str) -> Any:
-    # Loaded on first use, so `python -m helpers.gateway` does not import the gateway twice.
+    # Loaded on first use: `import helpers` starts nothing and imports no server code.
     if name in _SESSION_NAMES:
         from . import session
 

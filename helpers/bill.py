@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import RECORDINGS_DIR
-from .meter import Tally, charges_from_exchange
+from .gateway.meter import Tally, charges_from_exchange
+from .gateway.recordings import Recording, load_recordings
 from .pricing import format_usd
-from .recordings import Recording, load_recordings
 
 __all__ = ["recording_bill", "course_bill", "format_bill"]
 

@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
-from .budget import Ledger, budget_cap, ledger_path
 from .config import (
     DEFAULT_UPSTREAM,
     PLACEHOLDER_KEY,
@@ -29,9 +28,10 @@ from .config import (
     resolve_mode,
 )
 from .gateway import Gateway
+from .gateway.budget import Ledger, budget_cap, ledger_path
+from .gateway.recordings import load_recording
+from .gateway.upstream import Upstream
 from .pricing import format_usd
-from .recordings import load_recording
-from .upstream import Upstream
 
 __all__ = ["Session", "setup", "current_session", "teardown", "gateway_log", "gateway_status"]
 

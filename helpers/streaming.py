@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .recordings import Recording
+from .gateway.recordings import Recording
 
 __all__ = [
     "recorded_events",

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 from helpers.gateway import Gateway  # noqa: E402
-from helpers.recordings import Recording, parse_recording  # noqa: E402
+from helpers.gateway.recordings import Recording, parse_recording  # noqa: E402
 
 
 def make_recording(exchanges: list[dict[str, Any]], name: str = "test_rec") -> Recording:

@@ -8,7 +8,7 @@ import authoring
 import pytest
 
 from helpers.config import RECORDINGS_DIR
-from helpers.recordings import dumps_recording
+from helpers.gateway.recordings import dumps_recording
 
 
 @pytest.mark.parametrize("name", sorted(authoring.scripts()))

@@ -24,8 +24,8 @@ from helpers.caching import (
 )
 from helpers.checks import caching as check
 from helpers.config import RECORDINGS_DIR
+from helpers.gateway.recordings import load_recording
 from helpers.pricing import UnknownPriceError, cost, price_of
-from helpers.recordings import load_recording
 
 EPHEMERAL = {"type": "ephemeral"}
 

@@ -13,8 +13,8 @@ from fake_upstream import message as api_message
 from helpers import conversations as conv
 from helpers.checks import conversations as check
 from helpers.config import RECORDINGS_DIR
+from helpers.gateway.recordings import canonical_body, load_recording
 from helpers.models import HAIKU, OPUS
-from helpers.recordings import canonical_body, load_recording
 
 
 def u(text: str) -> dict:

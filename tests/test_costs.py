@@ -14,10 +14,10 @@ from helpers import costs, pricing
 from helpers.checks import costs as check
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway import Gateway
-from helpers.meter import Charge, Tally
+from helpers.gateway.meter import Charge, Tally
+from helpers.gateway.recordings import load_recording
 from helpers.models import HAIKU, OPUS, SONNET
 from helpers.pricing import PRICES, Price, UnknownPriceError, price_of
-from helpers.recordings import load_recording
 
 matplotlib.use("Agg")
 

@@ -37,7 +37,7 @@ from helpers.errors import (
     sdk_retries,
     wait_before_retry,
 )
-from helpers.recordings import load_recording
+from helpers.gateway.recordings import load_recording
 
 # Fake keys, built in pieces so no key-shaped literal sits in this file.
 API_KEY = "sk-ant-" + "api03-" + "TESTonlyNOTaKEY-abcdefghij_0123456789"

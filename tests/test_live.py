@@ -10,12 +10,12 @@ import anthropic
 import pytest
 from fake_upstream import FakeUpstream, Reply, message, stream_events
 
-from helpers.budget import BudgetExceeded, Estimate, Ledger, worst_case
 from helpers.gateway import Gateway
-from helpers.meter import Charge
+from helpers.gateway.budget import BudgetExceeded, Estimate, Ledger, worst_case
+from helpers.gateway.meter import Charge
+from helpers.gateway.recordings import load_recording, save_recording
+from helpers.gateway.upstream import Upstream
 from helpers.pricing import UnknownPriceError, cost
-from helpers.recordings import load_recording, save_recording
-from helpers.upstream import Upstream
 
 FAKE_KEY = "sk-ant-api03-" + "Zx9" * 30 + "-AbCdEfAA"  # shaped like a real key, never valid
 ASK = {"model": "claude-opus-4-6", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}]}

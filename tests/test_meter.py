@@ -6,8 +6,8 @@ import pytest
 from conftest import make_recording
 
 from helpers.bill import course_bill, format_bill, recording_bill
-from helpers.meter import StreamMeter, Tally, charges_from_lines, charges_from_message
-from helpers.upstream import SseSplitter
+from helpers.gateway.meter import StreamMeter, Tally, charges_from_lines, charges_from_message
+from helpers.gateway.upstream import SseSplitter
 
 
 def msg(model="claude-opus-4-6", tokens_in=1000, tokens_out=100, **usage):

@@ -15,7 +15,7 @@ from normalize import ROOT, normalize
 
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway import Gateway
-from helpers.recordings import load_recording
+from helpers.gateway.recordings import load_recording
 
 FAKE_KEY = "sk-ant-api03-" + "Qw7" * 30 + "-ZyXwAA"
 NAME = "01_first_request"

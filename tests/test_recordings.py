@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import make_recording
 
-from helpers.recordings import (
+from helpers.gateway.recordings import (
     Cursor,
     RecordingError,
     ReplayIndex,

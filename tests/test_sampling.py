@@ -10,7 +10,7 @@ import pytest
 from helpers.checks import sampling as check
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway import Gateway
-from helpers.recordings import load_recording
+from helpers.gateway.recordings import load_recording
 from helpers.sampling import (
     distinct_count,
     explorer,

@@ -184,7 +184,7 @@ def test_record_mode_is_not_started_from_a_notebook(monkeypatch):
 def test_a_shared_gateway_is_joined_not_started(monkeypatch, capsys):
     from helpers.config import RECORDINGS_DIR
     from helpers.gateway import Gateway
-    from helpers.recordings import load_recordings
+    from helpers.gateway.recordings import load_recordings
 
     room = Gateway(load_recordings(RECORDINGS_DIR), speed=0).start()
     try:
@@ -223,7 +223,7 @@ def test_an_unreachable_shared_gateway_is_one_line(monkeypatch):
 
 
 def test_bad_budget_is_one_line():
-    from helpers.budget import budget_cap
+    from helpers.gateway.budget import budget_cap
 
     assert budget_cap({}) == 2.0
     with pytest.raises(ConfigError, match="PRIMER_BUDGET_USD"):

@@ -13,7 +13,7 @@ from anthropic.types.shared import ErrorResponse
 from pydantic import TypeAdapter
 
 from helpers.config import RECORDINGS_DIR
-from helpers.recordings import Exchange, load_recording
+from helpers.gateway.recordings import Exchange, load_recording
 
 RECORDINGS = sorted(RECORDINGS_DIR.glob("*.json"))
 EVENT = TypeAdapter(RawMessageStreamEvent)

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from helpers import session, streaming
 from helpers.checks import streaming as check
 from helpers.config import RECORDINGS_DIR, ConfigError
-from helpers.recordings import load_recording
+from helpers.gateway.recordings import load_recording
 from helpers.streaming import BackgroundServer
 
 matplotlib.use("Agg")

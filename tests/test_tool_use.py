@@ -11,7 +11,7 @@ from anthropic.types import ToolUseBlock
 
 from helpers.checks import tool_use as check
 from helpers.config import RECORDINGS_DIR
-from helpers.recordings import load_recording
+from helpers.gateway.recordings import load_recording
 from helpers.tool_use import blocks_card, flow_figure, rounds_figure
 
 matplotlib.use("Agg")

@@ -21,7 +21,7 @@ for _p in (str(ROOT), str(ROOT / "tools")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from helpers.recordings import FORMAT, save_recording  # noqa: E402
+from helpers.gateway.recordings import FORMAT, save_recording  # noqa: E402
 
 DATE = "2026-11-24"
 SDK = "anthropic 2.12.0"

@@ -8,7 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helpers.bill import course_bill, format_bill  # noqa: E402
-from helpers.budget import DEFAULT_BUDGET_USD  # noqa: E402
+from helpers.gateway.budget import DEFAULT_BUDGET_USD  # noqa: E402
 from helpers.pricing import SOURCE, format_usd  # noqa: E402
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.recordings import load_recording  # noqa: E402
+from helpers.gateway.recordings import load_recording  # noqa: E402
 
 
 def streaming_body() -> bytes:

@@ -22,11 +22,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.budget import Ledger, budget_cap, ledger_path  # noqa: E402
 from helpers.config import DEFAULT_UPSTREAM, RECORDINGS_DIR, ConfigError, has_real_key, load_env  # noqa: E402
 from helpers.gateway import Gateway  # noqa: E402
-from helpers.recordings import FORMAT, save_recording  # noqa: E402
-from helpers.upstream import Upstream  # noqa: E402
+from helpers.gateway.budget import Ledger, budget_cap, ledger_path  # noqa: E402
+from helpers.gateway.recordings import FORMAT, save_recording  # noqa: E402
+from helpers.gateway.upstream import Upstream  # noqa: E402
 
 # Notebooks whose recordings show failures the real API will not produce on demand.
 AUTHORED_ONLY = {"10_errors": "its 429, 529 and 500 examples cannot be produced on demand"}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import RECORDINGS_DIR
-from ..recordings import load_recording
+from ..gateway.recordings import load_recording
 from . import Result, result, unfilled
 
 __all__ = ["streams", "check_final_text", "check_tool_inputs", "reference_final_text", "reference_tool_inputs"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import ConfigError
+from ..config import ConfigError
 from .recordings import is_allowed_header
 
 __all__ = ["Upstream", "SseSplitter", "Recorder", "HOP_BY_HOP", "json_or_lines"]

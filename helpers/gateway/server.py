@@ -1,17 +1,16 @@
-"""The course gateway: a small HTTP server on loopback that stands in for the Claude API.
+"""The HTTP server that stands in for the Claude API.
 
 In replay mode it answers from recordings: JSON bodies, SSE streams paced by their recorded offsets,
 and JSONL batch results. In live and record modes it forwards to the real API, meters every answer,
 and refuses calls whose worst case would cross the budget; record mode also captures the exchanges.
 The SDK reaches it through ANTHROPIC_BASE_URL, so notebook code stays plain SDK code. Run standalone
-to serve every notebook's recordings at once:
+to serve every notebook's recordings at once (`helpers.gateway.cli`):
 
     python -m helpers.gateway --recordings notebooks/recordings --port 8765
 """
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import queue
@@ -23,16 +22,15 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
+from ..pricing import UnknownPriceError
 from .budget import BudgetExceeded, Ledger, worst_case
 from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message
-from .pricing import UnknownPriceError
-from .recordings import Cursor, Exchange, Recording, RecordingError, ReplayIndex, load_recordings, rewrite_urls
+from .recordings import Cursor, Exchange, Recording, ReplayIndex, rewrite_urls
 from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
 
-__all__ = ["Gateway", "LogEntry", "MAX_BODY_BYTES", "error_body", "main"]
+__all__ = ["Gateway", "LogEntry", "MAX_BODY_BYTES", "error_body"]
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 _ROUTES = re.compile(r"^/v1/(messages(/count_tokens|/batches(/[^/]+(/results|/cancel)?)?)?|models(/[^/]+)?)$")
@@ -589,86 +587,3 @@ class Gateway:
         if exc is not None:
             self.crashes.append(exc)
 
-
-# --- command line ---------------------------------------------------------------------------------
-
-
-def _lan_address() -> str:
-    """This machine's address on its local network (a UDP socket's choice of route; nothing is sent)."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("10.255.255.255", 1))
-            return str(s.getsockname()[0])
-        except OSError:
-            return "<this machine's address>"
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _parser() -> _Parser:
-    from .config import RECORDINGS_DIR
-
-    p = _Parser(
-        prog="python -m helpers.gateway",
-        description="Serve the course's recordings as a stand-in for the Claude API (replay mode).",
-    )
-    p.add_argument("--recordings", default=str(RECORDINGS_DIR), help="a recording file or a folder of them")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
-    p.add_argument(
-        "--speed",
-        type=float,
-        default=None,
-        help="stream pacing: 1 as recorded, 0 instant (default: PRIMER_REPLAY_SPEED or 1)",
-    )
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point; every failure is one line on stderr and exit status 2."""
-    from .config import ConfigError, replay_speed
-
-    args = _parser().parse_args(argv)
-    prog = "python -m helpers.gateway"
-    try:
-        speed = args.speed if args.speed is not None else replay_speed()
-        if not speed >= 0:
-            raise ConfigError(f"--speed must be >= 0, got {speed}")
-        if not 0 <= args.port <= 65535:
-            raise ConfigError(f"--port must be between 0 and 65535, got {args.port}")
-        recordings = load_recordings(Path(args.recordings))
-        gateway = Gateway(recordings, host=args.host, port=args.port, speed=speed)
-    except (RecordingError, ConfigError) as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"{prog}: error: cannot listen on {args.host}:{args.port} ({e.strerror or e})", file=sys.stderr)
-        return 2
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            f"warning: listening on {args.host}: anyone who can reach this machine can use this gateway.",
-            file=sys.stderr,
-        )
-        if args.host in ("0.0.0.0", ""):
-            print(f"Participants set PRIMER_GATEWAY_URL=http://{_lan_address()}:{gateway.port}", file=sys.stderr)
-    print(
-        f"Course gateway (replay) serving {len(recordings)} recording(s) at {gateway.url}\n"
-        f"Point a client at it: export ANTHROPIC_BASE_URL={gateway.url}   (Ctrl-C stops it)",
-        flush=True,
-    )
-    try:
-        gateway.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        gateway._server.server_close()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import REPO_ROOT, ConfigError
+from ..config import REPO_ROOT, ConfigError
+from ..pricing import BATCH_DISCOUNT, CACHE_WRITE_1H, CACHE_WRITE_5M, format_usd, price_of
 from .meter import Charge
-from .pricing import BATCH_DISCOUNT, CACHE_WRITE_1H, CACHE_WRITE_5M, format_usd, price_of
 
 __all__ = [
     "DEFAULT_BUDGET_USD",

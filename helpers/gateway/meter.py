@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import canonical_model_id
-from .pricing import UnknownPriceError, cost
+from ..models import canonical_model_id
+from ..pricing import UnknownPriceError, cost
 
 __all__ = ["Charge", "Tally", "charges_from_message", "charges_from_lines", "StreamMeter", "charges_from_exchange"]
 
@@ -86,7 +86,7 @@ class StreamMeter:
 
 
 def charges_from_exchange(response: Any) -> list[Charge]:
-    """Charges of a recorded response (helpers.recordings.Response)."""
+    """Charges of a recorded response (helpers.gateway.recordings.Response)."""
     if response.status >= 400:
         return []
     if response.events is not None:

@@ -1,0 +1,92 @@
+"""`python -m helpers.gateway`: serve the course's recordings to this machine or a workshop room.
+
+Every failure is one line on stderr and exit status 2; the server itself is `helpers.gateway.server`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .recordings import RecordingError, load_recordings
+from .server import Gateway
+
+__all__ = ["main"]
+
+
+def _lan_address() -> str:
+    """This machine's address on its local network (a UDP socket's choice of route; nothing is sent)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            return str(s.getsockname()[0])
+        except OSError:
+            return "<this machine's address>"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _parser() -> _Parser:
+    from ..config import RECORDINGS_DIR
+
+    p = _Parser(
+        prog="python -m helpers.gateway",
+        description="Serve the course's recordings as a stand-in for the Claude API (replay mode).",
+    )
+    p.add_argument("--recordings", default=str(RECORDINGS_DIR), help="a recording file or a folder of them")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=None,
+        help="stream pacing: 1 as recorded, 0 instant (default: PRIMER_REPLAY_SPEED or 1)",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; every failure is one line on stderr and exit status 2."""
+    from ..config import ConfigError, replay_speed
+
+    args = _parser().parse_args(argv)
+    prog = "python -m helpers.gateway"
+    try:
+        speed = args.speed if args.speed is not None else replay_speed()
+        if not speed >= 0:
+            raise ConfigError(f"--speed must be >= 0, got {speed}")
+        if not 0 <= args.port <= 65535:
+            raise ConfigError(f"--port must be between 0 and 65535, got {args.port}")
+        recordings = load_recordings(Path(args.recordings))
+        gateway = Gateway(recordings, host=args.host, port=args.port, speed=speed)
+    except (RecordingError, ConfigError) as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"{prog}: error: cannot listen on {args.host}:{args.port} ({e.strerror or e})", file=sys.stderr)
+        return 2
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"warning: listening on {args.host}: anyone who can reach this machine can use this gateway.",
+            file=sys.stderr,
+        )
+        if args.host in ("0.0.0.0", ""):
+            print(f"Participants set PRIMER_GATEWAY_URL=http://{_lan_address()}:{gateway.port}", file=sys.stderr)
+    print(
+        f"Course gateway (replay) serving {len(recordings)} recording(s) at {gateway.url}\n"
+        f"Point a client at it: export ANTHROPIC_BASE_URL={gateway.url}   (Ctrl-C stops it)",
+        flush=True,
+    )
+    try:
+        gateway.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        gateway._server.server_close()
+    return 0

@@ -1,0 +1,46 @@
+"""The tree shows what the course is: the gateway package depends on the core only, never on a lesson."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import helpers
+
+HELPERS = Path(helpers.__file__).parent
+CORE = {"helpers.config", "helpers.models", "helpers.pricing"}
+
+
+def _imports(path: Path, package: str) -> set[str]:
+    """Absolute names of the helpers modules a file imports (relative imports resolved)."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                name = ".".join(base + ([node.module] if node.module else []))
+            else:
+                name = node.module or ""
+            out.add(name)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return {n for n in out if n == "helpers" or n.startswith("helpers.")}
+
+
+def test_gateway_imports_only_the_core_and_itself():
+    files = sorted((HELPERS / "gateway").glob("*.py"))
+    assert len(files) >= 6, files
+    for f in files:
+        bad = {n for n in _imports(f, "helpers.gateway") if n not in CORE and not n.startswith("helpers.gateway")}
+        assert not bad, f"{f.name} imports {bad}: the gateway may use only {sorted(CORE)} and itself"
+
+
+def test_the_core_imports_no_lesson_module():
+    for name in ("config", "models", "pricing"):
+        bad = {n for n in _imports(HELPERS / f"{name}.py", "helpers") if n not in CORE}
+        assert not bad, f"helpers/{name}.py imports {bad}"
+
+
+def test_no_gateway_module_is_left_flat_among_the_lessons():
+    flat = {"recordings", "meter", "budget", "upstream", "server"} & {p.stem for p in HELPERS.glob("*.py")}
+    assert not flat, f"{flat} belong in helpers/gateway/"
