@@ -7,6 +7,7 @@ it again stops the previous gateway first.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from .config import (
     DEFAULT_UPSTREAM,
@@ -125,18 +127,52 @@ def _banner(mode: str, name: str, status: dict[str, Any], shared_url: str | None
     )
 
 
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
 def _setup_shared(name: str, url: str) -> Session:
+    """Join the gateway at `url`. This kernel's own settings decide the mode, never the gateway's claim,
+    and a real key is never sent over plain HTTP to another machine."""
     url = url.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"PRIMER_GATEWAY_URL={url!r} must be an address like http://192.168.1.20:8765.")
+    explicit = bool(os.environ.get("PRIMER_MODE", "").strip())
+    mode = resolve_mode()
+    if mode == "replay":  # a room's replay gateway needs no key: the real one stays out of every request
+        os.environ["ANTHROPIC_API_KEY"] = PLACEHOLDER_KEY
+    if mode != "replay" and parts.scheme != "https" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"PRIMER_GATEWAY_URL={url} is plain HTTP to another machine: {mode} mode would send your API key "
+            "across the network unencrypted. Use an https:// address or one on this machine, or set "
+            "PRIMER_MODE=replay to join a room's replay gateway."
+        )
     try:
         status = _get_json(f"{url}/_primer/status")
     except (OSError, ValueError, urllib.error.URLError) as e:
         raise ConfigError(
             f"PRIMER_GATEWAY_URL={url} does not answer ({getattr(e, 'reason', e)}); unset it to use your own gateway."
         ) from None
-    mode = status["mode"]
-    if mode == "replay":
-        # A room's gateway is reached over plain HTTP and needs no key: never send a real one there.
+    remote = status.get("mode") if isinstance(status, dict) else None
+    if remote == "replay" and not explicit:
+        mode = "replay"  # a key in .env made the default "live", but the room serves recordings
         os.environ["ANTHROPIC_API_KEY"] = PLACEHOLDER_KEY
+    if remote != mode:
+        raise ConfigError(
+            f"PRIMER_GATEWAY_URL={url} says it runs in {remote!r} mode, but this kernel is set to {mode} "
+            "(PRIMER_MODE, or a key in .env). Set PRIMER_MODE to match it, or unset PRIMER_GATEWAY_URL."
+        )
+    if mode == "live" and not has_real_key():
+        raise ConfigError(
+            "Live mode needs your API key: copy .env.example to .env and put it after ANTHROPIC_API_KEY=."
+        )
+    if mode == "replay":
         urllib.request.urlopen(urllib.request.Request(f"{url}/_primer/reset", method="POST"), timeout=5).close()
     return Session(name, mode, url, None, _banner(mode, name, status, url))
 
@@ -158,8 +194,13 @@ def _setup_own(name: str) -> Session:
         gateway = Gateway([load_recording(recordings_dir() / f"{name}.json")], speed=speed)
         if not has_real_key():
             os.environ["ANTHROPIC_API_KEY"] = PLACEHOLDER_KEY
+    try:
+        banner = _banner(mode, name, gateway.status("127.0.0.1"), None)  # reads the ledger: it may be broken
+    except ConfigError:
+        gateway.stop()
+        raise
     gateway.start()
-    return Session(name, mode, gateway.url, gateway, _banner(mode, name, gateway.status("127.0.0.1"), None))
+    return Session(name, mode, gateway.url, gateway, banner)
 
 
 def setup(name: str) -> None:

@@ -31,7 +31,9 @@ def test_help():
         (["--port", "x"], "invalid int value"),
         (["--bogus"], "unrecognized arguments"),
         (["--port", "70000"], "--port must be between"),
-        (["--speed", "-2"], "--speed must be >= 0"),
+        (["--speed", "-2"], "--speed must be a number >= 0"),
+        (["--speed", "inf"], "--speed must be a number >= 0"),
+        (["--max-per-client", "-1"], "--max-per-client must be >= 0"),
         (["--recordings", "/nonexistent/rec.json"], "no such recording file"),
     ],
 )

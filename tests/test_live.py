@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import subprocess
+import sys
 import threading
+import time
 
 import anthropic
 import pytest
@@ -182,14 +185,49 @@ def test_concurrent_kernels_cannot_overrun_the_cap(tmp_path):
     assert Ledger(path, 1.0).snapshot()["reserved"] == pytest.approx(0.9)
 
 
-def test_ledger_survives_restarts_and_frees_dead_reservations(tmp_path):
+def test_ledger_survives_restarts_and_counts_a_dead_reservation_as_spent(tmp_path):
     path = tmp_path / "ledger.json"
     Ledger(path, 1.0).settle(None, [Charge("claude-opus-4-6", 1, 1, 0.25)])
     state = json.loads(path.read_text())
-    state["reservations"]["old"] = {"usd": 0.5, "pid": 999999999, "at": 0}
+    state["reservations"]["old"] = {"usd": 0.5, "pid": 999999999, "at": time.time()}
     path.write_text(json.dumps(state))
     snap = Ledger(path, 1.0).snapshot()
-    assert snap["spent"] == 0.25 and snap["reserved"] == 0 and snap["left"] == 0.75
+    # The process is gone but the API may have billed its call: the hold is never dropped.
+    assert snap["spent"] == 0.25 and snap["reserved"] == 0 and snap["unsettled"] == 0.5
+    assert snap["left"] == pytest.approx(0.25)
+    Ledger(path, 1.0).reserve(Estimate(0.1, "next"))  # a write persists the move to "unsettled"
+    assert "old" in json.loads(path.read_text())["unsettled"]
+
+
+def test_a_killed_process_keeps_its_reservation_counted(tmp_path):
+    path = tmp_path / "ledger.json"
+    code = (
+        "import sys, time; from helpers.gateway.budget import Ledger, Estimate; "
+        f"Ledger({str(path)!r}, 1.0).reserve(Estimate(0.4, 'call')); print('held', flush=True); time.sleep(60)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "held"
+        assert Ledger(path, 1.0).snapshot()["reserved"] == pytest.approx(0.4)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    snap = Ledger(path, 1.0).snapshot()
+    assert snap["unsettled"] == pytest.approx(0.4) and snap["left"] == pytest.approx(0.6)
+
+
+def test_an_unfetched_batch_counts_as_spent_after_a_day_until_its_results_settle_it(tmp_path):
+    now = [1_000_000.0]
+    ledger = Ledger(tmp_path / "ledger.json", 1.0, clock=lambda: now[0])
+    ledger.hold_for_batch(ledger.reserve(Estimate(0.3, "batch")), "msgbatch_x")
+    assert ledger.snapshot()["reserved"] == pytest.approx(0.3)
+    now[0] += 25 * 3600
+    snap = ledger.snapshot()
+    assert snap["reserved"] == 0 and snap["unsettled"] == pytest.approx(0.3) and snap["left"] == pytest.approx(0.7)
+    ledger.reserve(Estimate(0.0, "persist"))
+    ledger.settle_batch("msgbatch_x", [Charge("claude-haiku-4-5", 10, 10, 0.02, batch=True)])
+    snap = ledger.snapshot()
+    assert snap["unsettled"] == 0 and snap["spent"] == pytest.approx(0.02)
 
 
 def test_batch_is_held_until_results_then_charged_once_at_batch_price(live, upstream):

@@ -17,6 +17,7 @@ from helpers.gateway.recordings import (
     first_difference,
     load_recording,
     load_recordings,
+    parse_recording,
     rewrite_urls,
     save_recording,
 )
@@ -224,15 +225,38 @@ def test_save_refuses_an_invalid_recording_and_keeps_the_old_file(tmp_path):
     assert target.read_text() == "old"
 
 
-def test_rewrite_urls_reaches_nested_strings():
+def test_rewrite_urls_changes_only_url_fields_never_content():
     body = {
-        "results_url": "https://api.anthropic.com/v1/messages/batches/b/results",
-        "n": [{"u": "https://api.anthropic.com"}],
+        "data": [{"results_url": "https://api.anthropic.com/v1/messages/batches/b/results"}],
+        "results_url": "https://api.anthropic.com.evil.com/v1/x",
+        "content": [{"type": "text", "text": "curl https://api.anthropic.com/v1/messages"}],
         "k": 1,
     }
     out = rewrite_urls(body, "http://127.0.0.1:9/")
-    assert out == {
-        "results_url": "http://127.0.0.1:9/v1/messages/batches/b/results",
-        "n": [{"u": "http://127.0.0.1:9"}],
-        "k": 1,
+    assert out["data"][0]["results_url"] == "http://127.0.0.1:9/v1/messages/batches/b/results"
+    assert out["results_url"] == body["results_url"], "a look-alike host is not the API"
+    assert out["content"] == body["content"], "Claude's text is never rewritten"
+    assert rewrite_urls(body, "http://gw:1", "http://up:2")["k"] == 1
+
+
+@pytest.mark.parametrize(
+    "where, value",
+    [
+        ("headers", {"request-id": "req_1\r\nset-cookie: x=1"}),
+        ("event", "message_stop\nevent: injected"),
+        ("data", "{}\n\nevent: injected"),
+    ],
+)
+def test_a_recording_that_would_inject_headers_or_events_is_refused(where, value):
+    resp = {"status": 200, "headers": {}, "events": [{"at": 0, "event": "ping", "data": {}}]}
+    if where == "headers":
+        resp["headers"] = value
+    else:
+        resp["events"][0][where] = value
+    data = {
+        "format": 1,
+        "provenance": {"source": "authored"},
+        "exchanges": [{"request": {"method": "POST", "path": "/v1/messages", "body": {}}, "response": resp}],
     }
+    with pytest.raises(RecordingError, match="control character|letters, digits|one line"):
+        parse_recording(data, "x", "x.json")

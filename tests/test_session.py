@@ -208,7 +208,7 @@ def test_a_shared_gateway_is_joined_not_started(monkeypatch, capsys):
     finally:
         helpers.teardown()
         room.stop()
-    assert room.crashes == []
+    assert not room.crashes, list(room.crashes)
 
 
 def test_an_unreachable_shared_gateway_is_one_line(monkeypatch):

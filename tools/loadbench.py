@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for speed in args.speeds:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "helpers.gateway", "--port", "0", "--speed", str(speed)],
+            [sys.executable, "-m", "helpers.gateway", "--port", "0", "--speed", str(speed), "--max-per-client", "0"],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

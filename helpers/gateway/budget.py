@@ -1,26 +1,32 @@
 """The live-mode budget: a worst-case bound for each call and a ledger that keeps the cap across kernels.
 
-Before forwarding a billable call the gateway reserves its worst case (input estimate plus max_tokens at
-the output price; half for batches) under a file lock, and refuses if spent + reserved + worst case would
-cross the cap. When the answer arrives the reservation is replaced by the metered cost. The ledger is a
-small git-ignored JSON file, so the cap holds across notebooks, kernels and restarts.
+Before forwarding a billable call the gateway reserves its worst case under a cross-platform file lock and
+refuses if spent + unsettled + reserved + worst case would cross the cap. When the answer arrives the
+reservation is replaced by the metered cost. A reservation whose process died, or which is too old to
+belong to a running call, is never dropped: it moves to "unsettled" and counts as spent until metered
+results prove otherwise (a batch fetched later). The ledger is a small git-ignored JSON file, so the cap
+holds across notebooks, kernels and restarts.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import math
 import os
+import stat
+import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from ..config import REPO_ROOT, ConfigError
+from ..models import MODELS, canonical_model_id
 from ..pricing import BATCH_DISCOUNT, CACHE_WRITE_1H, CACHE_WRITE_5M, format_usd, price_of
 from .meter import Charge
 
@@ -30,16 +36,29 @@ __all__ = [
     "ledger_path",
     "Estimate",
     "worst_case",
+    "BadRequest",
     "BudgetExceeded",
+    "LedgerError",
     "Ledger",
 ]
 
 DEFAULT_BUDGET_USD = 2.0
-STALE_AFTER_S = 2 * 3600  # a reservation older than this belongs to a call that cannot still be running
-_CHARS_PER_TOKEN = 3  # deliberately fewer than the usual ~4: the bound must not underestimate
+STALE_AFTER_S = 2 * 3600  # no single call runs this long (the gateway's upstream read timeout is 600 s)
+BATCH_WINDOW_S = 24 * 3600  # a batch ends within 24 h; after that its cost is fixed, though unknown here
+# Every token of text stands for at least one UTF-8 byte (true of byte-level and byte-fallback tokenizers),
+# so the body's byte length bounds its text tokens, whatever the script (CJK included).
+_MESSAGE_OVERHEAD = 16  # role and turn markers per message, rounded up
+_BASE_OVERHEAD = 64
 _TOOL_OVERHEAD = 500  # the API's tool-use instructions (about 350 tokens on Claude 4.x), rounded up
-# No course model writes more than this; a larger max_tokens is refused by the API before it costs anything.
-_MAX_OUTPUT = 128_000
+_CLIENT_TOOL_OVERHEAD = 1_000  # Anthropic-defined client tools (bash, text editor, computer) add their own prompt
+_IMAGE_TOKENS = 5_000  # vision docs: about 1,600 for a standard image; room for higher-resolution models
+_DEFAULT_WINDOW = 1_000_000  # the largest context window of any current model
+_LONG_CONTEXT = 200_000  # above this some models bill input x2 and output x1.5
+_MAX_OUTPUT = 128_000  # no course model writes more; a larger max_tokens is refused before it costs anything
+# Tools the client runs (billed as tokens only). Any other typed tool runs on Anthropic's side and bills
+# searches, fetches or container time the request does not bound: live mode refuses those.
+_CLIENT_TOOL_TYPES = ("custom", "bash_", "text_editor_", "computer_", "memory_")
+_UNBOUNDED_PARAMS = {"mcp_servers": "MCP connectors", "container": "code-execution containers"}
 
 
 def budget_cap(env: Mapping[str, str] | None = None) -> float:
@@ -69,44 +88,123 @@ class Estimate:
     detail: str
 
 
-def _one(params: Mapping[str, Any], raw_len: int, factor: float) -> tuple[float, str]:
+class BadRequest(ValueError):
+    """A live call the gateway refuses before forwarding (a local 400); the message says what to change."""
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _walk(node: Any, counts: dict[str, int]) -> Any:
+    """A copy of `node` without base64 payloads, counting the images and documents it carries."""
+    if isinstance(node, list):
+        return [_walk(x, counts) for x in node]
+    if not isinstance(node, dict):
+        return node
+    kind = node.get("type")
+    if kind == "image":
+        counts["images"] += 1
+    elif kind == "document" and not (isinstance(node.get("source"), dict) and node["source"].get("type") == "text"):
+        counts["documents"] += 1  # a PDF (base64, URL or file): its pages are not in the body to count
+    elif kind == "container_upload":
+        raise BadRequest("Course budget: live mode cannot bound container uploads (code execution); leave them out.")
+    out = {}
+    for k, v in node.items():
+        if k == "data" and node.get("type") == "base64":
+            continue  # image and PDF bytes are billed by pixels and pages, not by their base64 length
+        out[k] = _walk(v, counts)
+    return out
+
+
+def _check_tools(params: Mapping[str, Any]) -> int:
+    """Tokens the tool definitions add beyond their JSON; BadRequest for tools that bill beyond tokens."""
+    tools = params.get("tools")
+    if not tools:
+        return 0
+    if not isinstance(tools, list):
+        raise BadRequest("tools must be a list of tool definitions.")
+    extra = _TOOL_OVERHEAD
+    for tool in tools:
+        kind = tool.get("type", "custom") if isinstance(tool, dict) else "custom"
+        if not isinstance(kind, str) or not kind.startswith(_CLIENT_TOOL_TYPES):
+            raise BadRequest(
+                f"Course budget: live mode refuses the server tool {kind!r}: it bills searches, fetches or "
+                "container time that no request can bound in advance. Use it outside the course gateway."
+            )
+        if kind != "custom":
+            extra += _CLIENT_TOOL_OVERHEAD
+    return extra
+
+
+def _one(params: Mapping[str, Any], raw_len: int, factor: float, where: str = "") -> tuple[float, str]:
     model = params.get("model")
     max_tokens = params.get("max_tokens")
-    if not isinstance(model, str) or isinstance(max_tokens, bool) or not isinstance(max_tokens, int):
-        return 0.0, ""  # the API will reject it with a 400 before generating anything
+    if not isinstance(model, str):
+        raise BadRequest(f"{where}model must be a model id string such as 'claude-haiku-4-5'.")
+    if not _is_int(max_tokens) or max_tokens < 1:
+        raise BadRequest(
+            f"{where}max_tokens must be a whole number >= 1 such as 1024, not {json.dumps(max_tokens)}; "
+            "the course gateway checks it before anything can be billed."
+        )
+    for key, what in _UNBOUNDED_PARAMS.items():
+        if params.get(key):
+            raise BadRequest(f"Course budget: live mode cannot bound {what} ({key}); leave it out of the request.")
+    if params.get("speed") not in (None, "standard"):
+        raise BadRequest(
+            f"Course budget: live mode refuses speed={params.get('speed')!r}: fast mode bills a premium the "
+            "course's price table does not carry."
+        )
     price = price_of(model)
-    text = json.dumps(params, ensure_ascii=False)
-    rate = price.input
-    if "cache_control" in text:
-        rate *= CACHE_WRITE_1H if '"1h"' in text else CACHE_WRITE_5M
-    tokens_in = math.ceil(max(raw_len, len(text)) / _CHARS_PER_TOKEN)
-    if params.get("tools"):
-        tokens_in += _TOOL_OVERHEAD
-    usd = (tokens_in * rate + min(max_tokens, _MAX_OUTPUT) * price.output) * factor / 1e6
-    return usd, f"~{tokens_in:,} input + {max_tokens:,} max_tokens on {model}"
+    extra = _check_tools(params)
+    counts = {"images": 0, "documents": 0}
+    text = json.dumps(_walk(dict(params), counts), ensure_ascii=False).encode("utf-8")
+    info = MODELS.get(canonical_model_id(model))
+    window = info.context_window if info else _DEFAULT_WINDOW
+    messages = params.get("messages") if isinstance(params.get("messages"), list) else []
+    tokens_in = len(text) + _BASE_OVERHEAD + _MESSAGE_OVERHEAD * len(messages) + extra
+    tokens_in += counts["images"] * _IMAGE_TOKENS
+    if counts["documents"]:
+        tokens_in = window  # pages are unknown: the whole context window, the most any request can send
+    tokens_in = min(tokens_in, window)  # a longer input is refused by the API before it costs anything
+    rate_in, rate_out = price.input, price.output
+    flat = json.dumps(params, ensure_ascii=False)
+    if "cache_control" in flat:
+        rate_in *= CACHE_WRITE_1H if '"1h"' in flat else CACHE_WRITE_5M
+    if tokens_in > _LONG_CONTEXT:
+        rate_in, rate_out = rate_in * 2, rate_out * 1.5
+    if params.get("inference_geo") not in (None, "global"):
+        rate_in, rate_out = rate_in * 1.1, rate_out * 1.1  # regional inference bills a premium
+    out_cap = min(info.max_output if info else _MAX_OUTPUT, _MAX_OUTPUT)
+    usd = (tokens_in * rate_in + min(max_tokens, out_cap) * rate_out) * factor / 1e6
+    return usd, f"<= {tokens_in:,} input + {max_tokens:,} max_tokens on {model}"
 
 
 def worst_case(method: str, path: str, body: Any, raw_len: int = 0) -> Estimate | None:
     """The most a call can cost, or None for calls that cost nothing (count_tokens, GETs, cancel).
 
-    Raises UnknownPriceError for a model without a price: a call that cannot be bounded is refused.
+    Raises BadRequest for a billable call that is malformed or cannot be bounded, and UnknownPriceError
+    for a model without a price: live mode refuses both rather than guess.
     """
     route = path.split("?", 1)[0]
-    if method != "POST" or not isinstance(body, dict):
+    if method != "POST" or route not in ("/v1/messages", "/v1/messages/batches"):
         return None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
     if route == "/v1/messages":
         usd, detail = _one(body, raw_len, 1.0)
         return Estimate(usd, detail)
-    if route == "/v1/messages/batches":
-        total, n = 0.0, 0
-        for req in body.get("requests") or []:
-            params = req.get("params") if isinstance(req, dict) else None
-            if isinstance(params, dict):
-                usd, _ = _one(params, 0, BATCH_DISCOUNT)
-                total += usd
-                n += 1
-        return Estimate(total, f"{n} batch requests at the batch rate")
-    return None
+    requests = body.get("requests")
+    if not isinstance(requests, list) or not requests:
+        raise BadRequest("requests must be a non-empty list of {custom_id, params}.")
+    total = 0.0
+    for i, req in enumerate(requests):
+        params = req.get("params") if isinstance(req, dict) else None
+        if not isinstance(params, dict):
+            raise BadRequest(f"requests[{i}].params must be an object.")
+        usd, _ = _one(params, 0, BATCH_DISCOUNT, where=f"requests[{i}].params.")
+        total += usd
+    return Estimate(total, f"{len(requests)} batch requests at the batch rate")
 
 
 class BudgetExceeded(Exception):
@@ -121,84 +219,169 @@ class BudgetExceeded(Exception):
         )
 
 
+class LedgerError(ConfigError):
+    """The spend ledger cannot be read or written; the message names the file and what to do."""
+
+
 def _alive(pid: int) -> bool:
+    """Whether process `pid` may still be running (unsure counts as alive: its hold then stays reserved)."""
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process on Windows
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return bool(kernel32.GetLastError() == 5)  # access denied: it exists
+        code = ctypes.c_ulong()
+        try:
+            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return not ok or code.value == 259  # STILL_ACTIVE
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except (PermissionError, OSError):
         return True
     return True
 
 
-class Ledger:
-    """Spend and open reservations in one JSON file, changed only under an exclusive file lock."""
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
 
-    def __init__(self, path: Path, cap: float):
-        self.path, self.cap = Path(path), cap
+
+def _shape_problem(state: Any) -> str | None:
+    """What is wrong with a parsed ledger, or None if it has the ledger's shape."""
+    if not isinstance(state, dict):
+        return f"it holds a JSON {type(state).__name__}, not an object"
+    if not _number(state.get("spent_usd", 0.0)):
+        return "spent_usd is not a number of dollars"
+    for key in ("by_model", "reservations", "unsettled"):
+        if not isinstance(state.get(key, {}), dict):
+            return f"{key} is not an object"
+    if not all(_number(v) for v in state.get("by_model", {}).values()):
+        return "by_model holds a value that is not a number of dollars"
+    for key in ("reservations", "unsettled"):
+        for entry in state.get(key, {}).values():
+            if not isinstance(entry, dict) or not _number(entry.get("usd")) or not _number(entry.get("at", 0)):
+                return f"{key} holds an entry without usd and at"
+    batches = state.get("settled_batches", [])
+    if not isinstance(batches, list) or not all(isinstance(b, str) for b in batches):
+        return "settled_batches is not a list of batch ids"
+    return None
+
+
+class Ledger:
+    """Spend, unsettled holds and open reservations in one JSON file, changed only under an exclusive lock.
+
+    `clock` is injectable (seconds since the epoch) so tests can age reservations without waiting."""
+
+    LOCK_TIMEOUT_S = 30.0
+    _KEEP_BATCH_IDS = 10_000
+
+    def __init__(self, path: Path, cap: float, *, clock: Callable[[], float] = time.time):
+        self.path, self.cap, self.clock = Path(path), cap, clock
+
+    def _fail(self, what: str) -> LedgerError:
+        return LedgerError(
+            f"The spend ledger {self.path} {what}; fix or delete it (deleting forgets what was spent) "
+            "and run the cell again."
+        )
 
     @contextmanager
-    def _locked(self) -> Iterator[dict[str, Any]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                state = self._read()
-                yield state
+    def _locked(self, *, write: bool = True) -> Iterator[dict[str, Any]]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(self.path.with_suffix(".lock")), timeout=self.LOCK_TIMEOUT_S)
+            lock.acquire()
+        except Timeout:
+            raise self._fail(f"stayed locked by another process for {self.LOCK_TIMEOUT_S:.0f} s") from None
+        except OSError as e:
+            raise self._fail(f"cannot be locked ({e.strerror or e})") from None
+        try:
+            state = self._read()
+            if write and self.path.exists() and not self.path.stat().st_mode & stat.S_IWUSR:
+                raise self._fail("is read-only; make it writable (or set PRIMER_LEDGER to another file)")
+            yield state
+            if write:
                 tmp = self.path.with_suffix(".tmp")
-                tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
-                os.replace(tmp, self.path)
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                try:  # write aside, then replace: a failed write leaves the old ledger whole
+                    tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
+                    os.replace(tmp, self.path)
+                except OSError as e:
+                    raise self._fail(f"cannot be written ({e.strerror or e})") from None
+        finally:
+            lock.release()
 
     def _read(self) -> dict[str, Any]:
         try:
-            state = json.loads(self.path.read_text())
+            state = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             state = {}
-        except (json.JSONDecodeError, OSError) as e:
-            raise ConfigError(f"The spend ledger {self.path} is unreadable ({e}); fix or delete it.") from None
+        except (ValueError, OSError, RecursionError) as e:
+            raise self._fail(f"is unreadable ({type(e).__name__}: {str(e)[:80]})") from None
+        problem = _shape_problem(state)
+        if problem:
+            raise self._fail(f"is not a course ledger ({problem})")
         state.setdefault("spent_usd", 0.0)
         state.setdefault("by_model", {})
         state.setdefault("reservations", {})
+        state.setdefault("unsettled", {})
         state.setdefault("settled_batches", [])
-        now = time.time()
-
-        def live(r: dict[str, Any]) -> bool:
-            # A batch's hold outlives its kernel; a call's hold dies with its process or after STALE_AFTER_S.
-            fresh = now - float(r.get("at", 0)) < STALE_AFTER_S
-            return bool(r.get("batch")) or (fresh and _alive(int(r.get("pid", 0))))
-
-        state["reservations"] = {k: r for k, r in state["reservations"].items() if live(r)}
+        now = self.clock()
+        for rid, r in list(state["reservations"].items()):
+            age = now - float(r.get("at", 0))
+            if r.get("batch"):
+                why = f"batch {r['batch']} not fetched within 24 h" if age > BATCH_WINDOW_S else ""
+            elif age > STALE_AFTER_S:
+                why = "a call older than 2 h that never settled"
+            elif not _alive(int(r.get("pid", 0)) if _is_int(r.get("pid")) else 0):
+                why = f"process {r.get('pid')} ended mid-call; the API may still have billed it"
+            else:
+                why = ""
+            if why:  # counted as spent until metered results prove otherwise
+                state["unsettled"][rid] = {"usd": r["usd"], "at": r.get("at", 0), "why": why}
+                del state["reservations"][rid]
         return state
 
+    @staticmethod
+    def _sum(entries: dict[str, Any]) -> float:
+        return sum(float(r["usd"]) for r in entries.values())
+
     def snapshot(self) -> dict[str, Any]:
-        """Spent, reserved and left, read under the lock."""
-        with self._locked() as s:
-            reserved = sum(float(r["usd"]) for r in s["reservations"].values())
+        """Spent, unsettled, reserved and left, read under the lock (the file is not changed)."""
+        with self._locked(write=False) as s:
+            reserved, unsettled = self._sum(s["reservations"]), self._sum(s["unsettled"])
             return {
                 "cap": self.cap,
                 "spent": s["spent_usd"],
+                "unsettled": unsettled,
                 "reserved": reserved,
-                "left": max(0.0, self.cap - s["spent_usd"] - reserved),
+                "left": max(0.0, self.cap - s["spent_usd"] - unsettled - reserved),
                 "by_model": dict(s["by_model"]),
             }
 
     def reserve(self, est: Estimate) -> str:
         """Hold `est` against the cap and return a reservation id; BudgetExceeded if it does not fit."""
         with self._locked() as s:
-            reserved = sum(float(r["usd"]) for r in s["reservations"].values())
-            left = self.cap - s["spent_usd"] - reserved
+            left = self.cap - s["spent_usd"] - self._sum(s["unsettled"]) - self._sum(s["reservations"])
             if est.usd > left + 1e-12:
                 raise BudgetExceeded(est.usd, max(0.0, left), self.cap, est.detail)
             rid = uuid.uuid4().hex
-            s["reservations"][rid] = {"usd": est.usd, "pid": os.getpid(), "at": time.time()}
+            s["reservations"][rid] = {"usd": est.usd, "pid": os.getpid(), "at": self.clock()}
             return rid
 
     def settle(self, rid: str | None, charges: list[Charge], *, keep_reserved: bool = False) -> None:
         """Replace a reservation with what was actually charged (or keep it, e.g. an unmetered stream)."""
         with self._locked() as s:
-            held = s["reservations"].pop(rid, None) if rid else None
+            held = None
+            if rid:
+                held = s["reservations"].pop(rid, None) or s["unsettled"].pop(rid, None)
             if keep_reserved and held:
                 s["spent_usd"] += float(held["usd"])
                 return
@@ -207,17 +390,19 @@ class Ledger:
     def hold_for_batch(self, rid: str, batch_id: str) -> None:
         """Keep a batch's reservation until its results are metered (possibly in another kernel)."""
         with self._locked() as s:
-            held = s["reservations"].pop(rid, None)
+            held = s["reservations"].pop(rid, None) or s["unsettled"].pop(rid, None)
             if held:
-                s["reservations"][f"batch:{batch_id}"] = dict(held, batch=batch_id)
+                s["reservations"][f"batch:{batch_id}"] = dict(held, batch=batch_id, at=self.clock())
 
     def settle_batch(self, batch_id: str, charges: list[Charge]) -> None:
         """Meter a batch's results once, however often they are fetched."""
         with self._locked() as s:
             if batch_id in s["settled_batches"]:
                 return
-            s["reservations"].pop(f"batch:{batch_id}", None)
-            s["settled_batches"].append(batch_id)
+            key = f"batch:{batch_id}"
+            s["reservations"].pop(key, None)
+            s["unsettled"].pop(key, None)
+            s["settled_batches"] = (s["settled_batches"] + [batch_id])[-self._KEEP_BATCH_IDS :]
             self._add(s, charges)
 
     @staticmethod

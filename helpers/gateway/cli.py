@@ -6,6 +6,7 @@ Every failure is one line on stderr and exit status 2; the server itself is `hel
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -48,6 +49,12 @@ def _parser() -> _Parser:
         default=None,
         help="stream pacing: 1 as recorded, 0 instant (default: PRIMER_REPLAY_SPEED or 1)",
     )
+    p.add_argument(
+        "--max-per-client",
+        type=int,
+        default=64,
+        help="connections one address may hold at once (default 64; 0: no cap, for a load test from one machine)",
+    )
     return p
 
 
@@ -59,12 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     prog = "python -m helpers.gateway"
     try:
         speed = args.speed if args.speed is not None else replay_speed()
-        if not speed >= 0:
-            raise ConfigError(f"--speed must be >= 0, got {speed}")
+        if not 0 <= speed < math.inf:  # the same rule as PRIMER_REPLAY_SPEED
+            raise ConfigError(f"--speed must be a number >= 0 (1 = recorded pace, 0 = instant), got {speed}")
+        if args.max_per_client < 0:
+            raise ConfigError(f"--max-per-client must be >= 0 (0: no cap), got {args.max_per_client}")
         if not 0 <= args.port <= 65535:
             raise ConfigError(f"--port must be between 0 and 65535, got {args.port}")
         recordings = load_recordings(Path(args.recordings))
-        gateway = Gateway(recordings, host=args.host, port=args.port, speed=speed)
+        gateway = Gateway(recordings, host=args.host, port=args.port, speed=speed, max_per_client=args.max_per_client)
     except (RecordingError, ConfigError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2

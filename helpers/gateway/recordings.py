@@ -7,11 +7,11 @@ provenance plus an ordered list of exchanges, each a request (method, path, JSON
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +46,9 @@ ALLOWED_RESPONSE_HEADERS = ("content-type", "request-id", "retry-after", "x-shou
 _ALLOWED_PREFIXES = ("anthropic-ratelimit-",)
 _METHODS = ("GET", "POST", "DELETE")
 _SOURCES = ("authored", "recorded")
+_UNSAFE = re.compile(r"[\r\n\x00]")
+_EVENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SIMILAR_CHARS = 4000  # how much of each body the closest-exchange search compares
 
 
 class RecordingError(ValueError):
@@ -187,9 +190,11 @@ def _parse_exchange(raw: Any, i: int, source: str, name: str) -> Exchange:
     headers = resp.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         raise _fail(source, f"{where}.response.headers", "must map header names to strings")
-    for h in headers:
+    for h, v in headers.items():
         if not is_allowed_header(h):
             raise _fail(source, f"{where}.response.headers.{h}", "is not on the allow-list of response headers")
+        if _UNSAFE.search(v):  # a CR or LF would end the header and inject others
+            raise _fail(source, f"{where}.response.headers.{h}", "holds a control character (CR, LF or NUL)")
     kinds = [k for k in ("body", "events", "lines") if k in resp]
     if len(kinds) != 1:
         raise _fail(source, f"{where}.response", "needs exactly one of body, events, lines")
@@ -202,6 +207,10 @@ def _parse_exchange(raw: Any, i: int, source: str, name: str) -> Exchange:
             at = ev.get("at") if isinstance(ev, dict) else None
             if not isinstance(ev, dict) or not isinstance(ev.get("event"), str) or "data" not in ev:
                 raise _fail(source, f"{where}.response.events[{j}]", "needs event (a name) and data")
+            if not _EVENT_NAME.match(ev["event"]):  # a newline in the name would inject SSE lines
+                raise _fail(source, f"{where}.response.events[{j}].event", "must be a name of letters, digits, _ or -")
+            if isinstance(ev["data"], str) and _UNSAFE.search(ev["data"]):
+                raise _fail(source, f"{where}.response.events[{j}].data", "as a string must be one line")
             if not isinstance(at, (int, float)) or isinstance(at, bool) or at < last:
                 raise _fail(source, f"{where}.response.events[{j}].at", "must be seconds, not decreasing")
             last = float(at)
@@ -277,25 +286,32 @@ class ReplayIndex:
     def __init__(self, recordings: Iterable[Recording]):
         self.recordings = list(recordings)
         self.by_key: dict[tuple[str, str, str], list[Exchange]] = {}
+        # Per exchange, computed once: its route and a character profile of its body, so that a miss
+        # costs a few dictionary intersections per exchange rather than a diff of every body.
+        self._profiles: list[tuple[Exchange, str, str, Counter[str], int]] = []
         for rec in self.recordings:
             for ex in rec.exchanges:
                 self.by_key.setdefault(ex.request.key, []).append(ex)
+                text = canonical_body(ex.request.body)[:_SIMILAR_CHARS]
+                route = urlsplit(ex.request.path).path
+                self._profiles.append((ex, route, canonical_path(ex.request.path), Counter(text), len(text)))
 
     def closest(self, method: str, path: str, body: Any) -> Exchange | None:
         """The recorded request most like this one: same method and path first, then most similar body."""
         wanted_path = canonical_path(path)
-        wanted = canonical_body(body)[:20000]
+        route = urlsplit(path).path
+        text = canonical_body(body)[:_SIMILAR_CHARS]
+        counts, size = Counter(text), len(text)
         best: tuple[tuple[int, int, float], Exchange] | None = None
-        for rec in self.recordings:
-            for ex in rec.exchanges:
-                same_route = urlsplit(ex.request.path).path == urlsplit(path).path
-                score = (
-                    int(same_route and ex.request.method == method),
-                    int(canonical_path(ex.request.path) == wanted_path),
-                    difflib.SequenceMatcher(None, canonical_body(ex.request.body)[:20000], wanted).quick_ratio(),
-                )
-                if best is None or score > best[0]:
-                    best = (score, ex)
+        for ex, ex_route, ex_path, ex_counts, ex_size in self._profiles:
+            same = sum((counts & ex_counts).values())  # difflib's quick_ratio, from the profiles
+            score = (
+                int(ex_route == route and ex.request.method == method),
+                int(ex_path == wanted_path),
+                2.0 * same / (size + ex_size) if size + ex_size else 1.0,
+            )
+            if best is None or score > best[0]:
+                best = (score, ex)
         return best[1] if best else None
 
     def miss_message(self, method: str, path: str, body: Any) -> str:
@@ -307,7 +323,10 @@ class ReplayIndex:
             if near.request.method != method or canonical_path(near.request.path) != canonical_path(path):
                 diff = f"recorded {near.request.method} {near.request.path}"
             else:
-                diff = first_difference(near.request.body, body)
+                try:
+                    diff = first_difference(near.request.body, body)
+                except RecursionError:
+                    diff = "a part nested too deeply to compare"
             text += f" Closest: {near.describe()}; first difference at {diff}."
         text += (
             " Replay answers only recorded requests: to send this one to the real API, put your key in .env"
@@ -396,18 +415,25 @@ def save_recording(rec: Recording | dict[str, Any], path: str | os.PathLike[str]
     return target
 
 
-_API_URL = re.compile(r"https://api\.anthropic\.com")
+_API_ORIGIN = "https://api.anthropic.com"
+_URL_FIELDS = ("results_url",)  # the API's only absolute URLs that a client follows
 
 
 def rewrite_urls(value: Any, base_url: str, origin: str | None = None) -> Any:
-    """Replace absolute API URLs (e.g. a batch's results_url) with `base_url` in every string.
+    """Point a batch's results_url (and any other URL field a client follows) at `base_url`.
 
-    `origin` is the API's own address when it is not https://api.anthropic.com (a test upstream)."""
-    if isinstance(value, str):
-        new = _API_URL.sub(base_url.rstrip("/"), value)
-        return new.replace(origin.rstrip("/"), base_url.rstrip("/")) if origin else new
+    Only those fields change, and only when they start with the API's origin (`origin` for a test
+    upstream): Claude's text that mentions an API URL is content and is never rewritten."""
+    origins = [o.rstrip("/") + "/" for o in ([origin] if origin else []) + [_API_ORIGIN]]
     if isinstance(value, dict):
-        return {k: rewrite_urls(v, base_url, origin) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            if k in _URL_FIELDS and isinstance(v, str):
+                hit = next((o for o in origins if v.startswith(o)), None)
+                out[k] = base_url.rstrip("/") + "/" + v[len(hit) :] if hit else v
+            else:
+                out[k] = rewrite_urls(v, base_url, origin)
+        return out
     if isinstance(value, list):
         return [rewrite_urls(v, base_url, origin) for v in value]
     return value

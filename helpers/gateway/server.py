@@ -12,9 +12,12 @@ to serve every notebook's recordings at once (`helpers.gateway.cli`):
 from __future__ import annotations
 
 import http.client
+import io
 import json
+import math
 import queue
 import re
+import socket
 import sys
 import threading
 import time
@@ -23,9 +26,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 from ..pricing import UnknownPriceError
-from .budget import BudgetExceeded, Ledger, worst_case
+from .budget import BadRequest, BudgetExceeded, Ledger, LedgerError, worst_case
 from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message
 from .recordings import Cursor, Exchange, Recording, ReplayIndex, rewrite_urls
 from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
@@ -33,8 +37,62 @@ from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
 __all__ = ["Gateway", "LogEntry", "MAX_BODY_BYTES", "error_body"]
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
-_ROUTES = re.compile(r"^/v1/(messages(/count_tokens|/batches(/[^/]+(/results|/cancel)?)?)?|models(/[^/]+)?)$")
+MAX_DEPTH = 100  # JSON nesting a request may have; deeper bodies would exhaust the recursion limit
+_ID = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+# The API routes the course uses, exactly as the SDK writes them. Live mode forwards nothing else, so no
+# spelling of a billable route (a trailing slash, "//", "./", %2f, upper case) can skip the budget.
+_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (m, re.compile(f"^{r}$"))
+    for m, r in (
+        ("POST", "/v1/messages"),
+        ("POST", "/v1/messages/count_tokens"),
+        ("POST", "/v1/messages/batches"),
+        ("GET", "/v1/messages/batches"),
+        ("GET", f"/v1/messages/batches/{_ID}"),
+        ("GET", f"/v1/messages/batches/{_ID}/results"),
+        ("POST", f"/v1/messages/batches/{_ID}/cancel"),
+        ("DELETE", f"/v1/messages/batches/{_ID}"),
+        ("GET", "/v1/models"),
+        ("GET", f"/v1/models/{_ID}"),
+    )
+)
+_QUERY_KEYS = ("beta", "limit", "before_id", "after_id")
+_QUERY_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_LENGTH = re.compile(r"^[0-9]{1,18}$")
+_RETRIES = re.compile(r"^[0-9]{1,4}$")
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
+_CRASHES_KEPT = 50
+
+
+def route_problem(method: str, path: str) -> tuple[int, str] | None:
+    """Why the gateway will not forward `method path` (status, message), or None for a known API route."""
+    route, _, query = path.partition("?")
+    if not any(m == method and rx.match(route) for m, rx in _ROUTES):
+        return 404, f"Course gateway: no API route {method} {route[:200]}."
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query), max_num_fields=8)
+    except ValueError:
+        return 400, "Course gateway: the query string is malformed."
+    for k, v in pairs:
+        if k not in _QUERY_KEYS or not _QUERY_VALUE.match(v):
+            return 400, f"Course gateway: query parameter {k[:40]!r} is not one the API takes here; leave it out."
+    return None
+
+
+def _depth(value: Any) -> int:
+    """How deeply a parsed JSON value nests (iterative: never recurses)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, d)
+            stack.extend((v, d + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _short_error(exc: BaseException) -> str:
+    """One short line about an exception: its type and the start of its message, never a traceback."""
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def error_body(kind: str, message: str) -> dict[str, Any]:
@@ -64,6 +122,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512  # a room of clients connecting at once must not be dropped by a short backlog
     max_threads = 256
+    max_per_client = 64  # connections one address may hold at once (0: no cap), so no client starves the rest
     gateway: Gateway
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -72,9 +131,21 @@ class _Server(ThreadingHTTPServer):
         self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
         self._pool_lock = threading.Lock()
         self._workers = self._idle = self._pending = 0
+        self._per_client: dict[str, int] = {}
         super().__init__(*args, **kwargs)
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        addr = client_address[0]
+        with self._pool_lock:
+            held = self._per_client.get(addr, 0)
+            if self.max_per_client and held >= self.max_per_client:
+                full = True
+            else:
+                full = False
+                self._per_client[addr] = held + 1
+        if full:
+            self._refuse(request)
+            return
         self._slots.acquire()  # at most max_threads connections in service; the rest wait in the backlog
         with self._pool_lock:
             self._pending += 1
@@ -100,6 +171,33 @@ class _Server(ThreadingHTTPServer):
                 self.process_request_thread(*job)
             finally:
                 self._slots.release()
+                with self._pool_lock:
+                    addr = job[1][0]
+                    left = self._per_client.get(addr, 1) - 1
+                    if left > 0:
+                        self._per_client[addr] = left
+                    else:
+                        self._per_client.pop(addr, None)
+
+    def _refuse(self, request: socket.socket) -> None:
+        """Answer a connection over its address's cap at once, from the accept loop, and close it."""
+        body = json.dumps(
+            error_body(
+                "rate_limit_error",
+                f"Course gateway: more than {self.max_per_client} connections from your address at once; "
+                "close some and retry.",
+            )
+        ).encode()
+        head = (
+            "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nretry-after: 1\r\n"
+            f"x-should-retry: true\r\nConnection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        try:
+            request.settimeout(0.2)  # never let a client that does not read hold the accept loop
+            request.sendall(head.encode() + body)
+        except OSError:
+            pass
+        self.shutdown_request(request)
 
     def server_close(self) -> None:
         super().server_close()
@@ -111,20 +209,69 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that went away is normal (a notebook cell interrupted); never print into a notebook.
         exc = sys.exc_info()[1]
-        if not isinstance(exc, _GONE):
+        if exc is not None and not isinstance(exc, _GONE):
             self.gateway._note_crash(exc)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Socket reads that share one deadline: a client sending a byte now and then cannot stretch the
+    request line and headers (or the body) beyond it, as a per-read timeout would let it."""
+
+    def __init__(self, sock: socket.socket, handler: _Handler):
+        self._sock, self._handler = sock, handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._handler.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request took too long to arrive")
+        self._sock.settimeout(min(self._handler.timeout, left))
+        return self._sock.recv_into(buffer)
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as separate writes: without this each waits ~40 ms
     server: _Server
-    timeout = 30  # a client that stops reading or sending (or an idle keep-alive) cannot hold a thread forever
+    timeout = 30  # a client that stops reading (or an idle keep-alive) cannot hold a thread forever
+    header_timeout = 10.0  # the whole request line and headers, however slowly they trickle in
     server_version = "primer-gateway"
     sys_version = ""
+    deadline = math.inf
+    _answered = False
+
+    def setup(self) -> None:
+        super().setup()
+        self.header_timeout = self.server.gateway.header_timeout
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self), 65536)
+
+    def handle_one_request(self) -> None:
+        self.deadline = time.monotonic() + self.header_timeout
+        self._answered = False
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: stderr would land in notebook output
         pass
+
+    def send_response_only(self, code: int, message: str | None = None) -> None:
+        self._answered = True
+        super().send_response_only(code, message)
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if any(c in f"{keyword}{value}" for c in "\r\n\x00"):
+            raise ValueError(f"header {keyword!r} holds a line break")  # never inject a header
+        super().send_header(keyword, value)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's errors (a garbage request line, a huge header) in the API's JSON shape, not HTML."""
+        self.close_connection = True
+        kind = "not_found_error" if code == 404 else "invalid_request_error"
+        text = f"Course gateway: {message or self.responses.get(code, ('error',))[0]}."
+        if not hasattr(self, "command") or not self.request_version:
+            self.request_version = "HTTP/1.1"
+        self._send_error(code, kind, text)
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -135,30 +282,61 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle("DELETE")
 
+    def _not_allowed(self) -> None:
+        self.close_connection = True
+        self._send_json(
+            405,
+            {"x-should-retry": "false", "allow": "GET, POST, DELETE"},
+            error_body("invalid_request_error", f"Course gateway: method {self.command} is not part of the API."),
+        )
+
+    do_PUT = do_PATCH = do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed
+
     # --- request ---------------------------------------------------------------------------
 
     def _read_body(self) -> bytes | None:
-        """The raw body, or None after answering with an error."""
-        raw_len = self.headers.get("Content-Length")
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        """The raw body, or None after answering with an error (and closing: its bytes are never parsed)."""
+        lengths = self.headers.get_all("Content-Length") or []
+        raw_len = lengths[0].strip() if lengths else ""
+        if "Transfer-Encoding" in self.headers:
+            self.close_connection = True  # the unread chunked body must not be taken for a next request
             self._send_error(411, "invalid_request_error", "Send the request body with a Content-Length.")
             return None
-        try:
-            length = int(raw_len) if raw_len else 0
-            if length < 0:
-                raise ValueError
-        except ValueError:
-            self._send_error(400, "invalid_request_error", f"Content-Length {raw_len!r} is not a valid length.")
+        if len(set(lengths)) > 1 or (raw_len and not _LENGTH.match(raw_len)):
+            self.close_connection = True
+            self._send_error(400, "invalid_request_error", f"Content-Length {raw_len[:20]!r} is not a valid length.")
             return None
+        length = int(raw_len) if raw_len else 0
         if length > MAX_BODY_BYTES:
             self.close_connection = True
             self._send_error(
                 413, "request_too_large", f"Request body of {length} bytes exceeds the gateway's {MAX_BODY_BYTES}."
             )
             return None
-        return self.rfile.read(length) if length else b""
+        self.deadline = time.monotonic() + self.timeout + length / 256_000  # ~2 Mbit/s, plus the usual timeout
+        try:
+            return self.rfile.read(length) if length else b""
+        finally:
+            self.deadline = math.inf
+            self.connection.settimeout(self.timeout)
 
     def _handle(self, method: str) -> None:
+        """Answer one request; whatever goes wrong becomes an answer in the API's error shape, never silence."""
+        self.deadline = math.inf
+        self.connection.settimeout(self.timeout)
+        try:
+            self._answer(method)
+        except _GONE:
+            self.close_connection = True
+        except Exception as e:  # noqa: BLE001 - the last line of defence: a JSON answer, a short note
+            self.close_connection = True
+            self.server.gateway._note_crash(e)
+            if not self._answered:
+                self._send_error(
+                    500, "api_error", f"Course gateway: internal error ({type(e).__name__}); the request was not sent."
+                )
+
+    def _answer(self, method: str) -> None:
         gw = self.server.gateway
         if self.path.startswith("/_primer/"):
             self._primer()
@@ -170,26 +348,29 @@ class _Handler(BaseHTTPRequestHandler):
         if raw.strip():
             try:
                 body = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            except (ValueError, RecursionError) as e:  # bad JSON, bad UTF-8, a 5,000-digit number, deep nesting
                 where = f" (line {e.lineno} column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
                 self._send_error(400, "invalid_request_error", f"Request body is not valid JSON{where}.")
                 return
+            if _depth(body) > MAX_DEPTH:
+                self._send_error(400, "invalid_request_error", f"Request body nests deeper than {MAX_DEPTH} levels.")
+                return
         seen = self._seen()
+        logged = self.path.split("?", 1)[0]  # the log never echoes a query string (it could carry a key)
         if gw.mode != "replay":
             self._forward(method, raw, body, seen)
             return
         ex = gw._next(self.client_address[0], method, self.path, body)
         if ex is None:
-            if not _ROUTES.match(self.path.split("?", 1)[0]):
-                gw._log(LogEntry(method, self.path, 404, "error", **seen), self)
-                self._send_error(
-                    404, "not_found_error", f"Course gateway: no API route {method} {self.path.split('?', 1)[0]}."
-                )
+            problem = route_problem(method, self.path)
+            if problem and problem[0] == 404:
+                gw._log(LogEntry(method, logged, 404, "error", **seen), self)
+                self._send_error(404, "not_found_error", problem[1])
                 return
-            gw._log(LogEntry(method, self.path, 400, "miss", **seen), self)
+            gw._log(LogEntry(method, logged, 400, "miss", **seen), self)
             self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body))
             return
-        gw._log(LogEntry(method, self.path, ex.response.status, ex.response.kind, ex.describe(), **seen), self)
+        gw._log(LogEntry(method, logged, ex.response.status, ex.response.kind, ex.describe(), **seen), self)
         gw._tally(self).add(gw.charges(ex))  # what the same call would cost live
         self._serve(ex)
 
@@ -198,7 +379,10 @@ class _Handler(BaseHTTPRequestHandler):
         gw = self.server.gateway
         route = self.path.split("?", 1)[0]
         if route == "/_primer/status":
-            self._send_json(200, {}, gw.status(self.client_address[0]))
+            try:
+                self._send_json(200, {}, gw.status(self.client_address[0]))
+            except LedgerError as e:
+                self._send_error(500, "api_error", str(e))
         elif route == "/_primer/reset":  # a kernel joining a shared gateway starts its sequences afresh
             gw.reset(self.client_address[0])
             self._send_json(200, {}, {"reset": True})
@@ -211,32 +395,48 @@ class _Handler(BaseHTTPRequestHandler):
         """Live and record: bound the cost, forward, relay as it arrives, meter, settle, capture."""
         gw = self.server.gateway
         assert gw.upstream is not None and gw.ledger is not None
+        logged = self.path.split("?", 1)[0]
+        problem = route_problem(method, self.path)
+        if problem:
+            gw._log(LogEntry(method, logged, problem[0], "error", **seen), self)
+            self._send_error(
+                problem[0], "not_found_error" if problem[0] == 404 else "invalid_request_error", problem[1]
+            )
+            return
         try:
             est = worst_case(method, self.path, body, len(raw))
         except UnknownPriceError as e:
-            gw._log(LogEntry(method, self.path, 400, "budget", **seen), self)
+            gw._log(LogEntry(method, logged, 400, "budget", **seen), self)
             self._send_error(
                 400, "invalid_request_error", f"Course budget: {e} Live mode refuses calls it cannot price."
             )
+            return
+        except BadRequest as e:
+            gw._log(LogEntry(method, logged, 400, "budget", **seen), self)
+            self._send_error(400, "invalid_request_error", str(e))
             return
         rid = None
         if est is not None and est.usd > 0:
             try:
                 rid = gw.ledger.reserve(est)
             except BudgetExceeded as e:
-                gw._log(LogEntry(method, self.path, 402, "budget", **seen), self)
+                gw._log(LogEntry(method, logged, 402, "budget", **seen), self)
                 self._send_error(402, "billing_error", str(e))
+                return
+            except LedgerError as e:  # fail closed: nothing is forwarded that the ledger cannot hold
+                gw._log(LogEntry(method, logged, 500, "budget", **seen), self)
+                self._send_error(500, "api_error", str(e))
                 return
         slot = gw.recorder.start() if gw.recorder else None
         start = gw.clock()
         try:
             conn, resp = gw.upstream.open(method, self.path, raw, dict(self.headers.items()))
         except (OSError, http.client.HTTPException) as e:
-            gw.ledger.settle(rid, [])
+            self._settle(gw.ledger.settle, rid, [])
             why = f"cannot reach {gw.upstream.url} ({type(e).__name__}: {e})"
             if gw.recorder and slot is not None:
                 gw.recorder.fail(slot, why)
-            gw._log(LogEntry(method, self.path, 502, "error", **seen), self)
+            gw._log(LogEntry(method, logged, 502, "error", **seen), self)
             self._send_error(
                 502,
                 "api_error",
@@ -268,7 +468,8 @@ class _Handler(BaseHTTPRequestHandler):
         if resp.status < 300 and "text/event-stream" in headers.get("content-type", ""):
             meter, events, client_ok = self._relay_sse(resp, headers, start, capture=slot is not None)
             charges = meter.charges()
-            gw.ledger.settle(rid, charges, keep_reserved=not meter.complete)  # a cut stream keeps its worst case
+            # a cut stream keeps its worst case
+            self._settle(gw.ledger.settle, rid, charges, keep_reserved=not meter.complete)
             payload: dict[str, Any] = {"events": events}
             kind, finish = "sse", (self._end_chunks if client_ok else None)
         else:
@@ -276,20 +477,20 @@ class _Handler(BaseHTTPRequestHandler):
             payload = json_or_lines(self.path, data)
             if "lines" in payload:
                 charges = charges_from_lines(payload["lines"])
-                gw.ledger.settle_batch(route.split("/")[-2], charges)
+                self._settle(gw.ledger.settle_batch, route.split("/")[-2], charges)
                 kind = "jsonl"
             else:
                 charges = charges_from_message(payload["body"]) if resp.status < 400 else []
                 if route == "/v1/messages/batches" and method == "POST" and resp.status < 400 and rid:
-                    gw.ledger.hold_for_batch(rid, str(payload["body"].get("id")))
+                    self._settle(gw.ledger.hold_for_batch, rid, str(payload["body"].get("id")))
                 else:
-                    gw.ledger.settle(rid, charges)
+                    self._settle(gw.ledger.settle, rid, charges)
                 kind = "json"
                 if isinstance(payload["body"], (dict, list)):
-                    # results_url and friends must lead back through this gateway, to be metered
-                    host = self.headers.get("Host")
-                    relayed = rewrite_urls(payload["body"], f"http://{host}" if host else gw.url, gw.upstream.url)
-                    data = json.dumps(relayed, ensure_ascii=False).encode("utf-8")
+                    # results_url must lead back through this gateway, to be metered; nothing else changes
+                    relayed = rewrite_urls(payload["body"], self._base_url(), gw.upstream.url)
+                    if relayed != payload["body"]:
+                        data = json.dumps(relayed, ensure_ascii=False).encode("utf-8")
 
             def finish() -> None:
                 self._send_raw(resp.status, headers, data)
@@ -297,9 +498,24 @@ class _Handler(BaseHTTPRequestHandler):
         gw._tally(self).add(charges)
         if gw.recorder is not None and slot is not None:
             gw.recorder.finish(slot, method, self.path, body, resp.status, headers, payload)
-        gw._log(LogEntry(method, self.path, resp.status, kind, **seen), self)
+        gw._log(LogEntry(method, route, resp.status, kind, **seen), self)
         if finish is not None:
             finish()
+
+    def _settle(self, fn: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        """Settle in the ledger after the upstream answered: a ledger failure must not lose the answer, and
+        the reservation then stays in the file, still counted against the cap."""
+        try:
+            fn(*args, **kwargs)
+        except LedgerError as e:
+            self.server.gateway._note_crash(e)
+
+    def _base_url(self) -> str:
+        """The address this client used to reach the gateway, for URLs it will follow (a room's LAN address)."""
+        host = self.headers.get("Host", "")
+        if re.fullmatch(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9a-fA-F:]{2,45}\](:[0-9]{1,5})?", host):
+            return f"http://{host}"
+        return self.server.gateway.url
 
     def _end_chunks(self) -> None:
         self.wfile.write(b"0\r\n\r\n")
@@ -345,7 +561,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.headers.get("x-api-key"):
             auth = "x-api-key"
         return {
-            "retry_count": int(retries) if retries.isdigit() else 0,
+            "retry_count": int(retries) if _RETRIES.match(retries) else 0,  # ASCII digits only: "²" is a digit too
             "auth": auth,
             "version": self.headers.get("anthropic-version", "")[:40],
         }
@@ -360,7 +576,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(k, v)
         self.send_header("Content-Type", headers.get("content-type", "application/json"))
         self.send_header("Content-Length", str(len(data)))
-        self._end_headers_with(data)
+        self._end_headers_with(b"" if getattr(self, "command", "") == "HEAD" else data)
 
     def _end_headers_with(self, body: bytes) -> None:
         """End the headers and send `body` in the same write: one packet, not two, for a small answer."""
@@ -392,9 +608,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = self._headers_for(ex)
         if resp.kind == "json":
             # The Host the client used, so a room's clients get URLs that reach this machine.
-            host = self.headers.get("Host")
-            base = f"http://{host}" if host else gw.url
-            self._send_json(resp.status, headers, rewrite_urls(resp.body, base))
+            self._send_json(resp.status, headers, rewrite_urls(resp.body, self._base_url()))
         elif resp.kind == "jsonl":
             text = "".join(
                 json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in resp.lines or []
@@ -458,9 +672,13 @@ class Gateway:
         mode: str = "replay",
         upstream: Upstream | None = None,
         ledger: Ledger | None = None,
+        header_timeout: float = 10.0,
+        max_per_client: int = 64,
     ):
-        if not speed >= 0:
-            raise ValueError(f"speed must be >= 0, got {speed!r}")
+        if not 0 <= speed < math.inf:
+            raise ValueError(f"speed must be a number >= 0 (1 = recorded pace, 0 = instant), got {speed!r}")
+        if not 0 < header_timeout < math.inf or max_per_client < 0:
+            raise ValueError("header_timeout must be > 0 seconds and max_per_client >= 0 (0: no cap)")
         if mode not in ("replay", "live", "record"):
             raise ValueError(f"mode must be replay, live or record, got {mode!r}")
         if mode != "replay" and (upstream is None or ledger is None):
@@ -480,11 +698,13 @@ class Gateway:
         self.clock = clock
         self.host = host
         self.log: deque[LogEntry] = deque(maxlen=log_size)
-        self.crashes: list[BaseException] = []
+        self.header_timeout = float(header_timeout)
+        self.crashes: deque[str] = deque(maxlen=_CRASHES_KEPT)  # short lines only: a traceback would keep bodies
         self._cursors: dict[str, Cursor] = {}
         self._lock = threading.Lock()
         self._server = _Server((host, port), _Handler)  # binds now: a busy port fails here
         self._server.gateway = self
+        self._server.max_per_client = max_per_client
         self._thread: threading.Thread | None = None
 
     @property
@@ -583,7 +803,5 @@ class Gateway:
             "spend": {"by_model": tally.by_model, "calls": tally.calls, "unpriced": tally.unpriced},
         }
 
-    def _note_crash(self, exc: BaseException | None) -> None:
-        if exc is not None:
-            self.crashes.append(exc)
-
+    def _note_crash(self, exc: BaseException) -> None:
+        self.crashes.append(_short_error(exc))
