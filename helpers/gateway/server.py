@@ -268,9 +268,9 @@ class _Handler(BaseHTTPRequestHandler):
         """The stdlib's errors (a garbage request line, a huge header) in the API's JSON shape, not HTML."""
         self.close_connection = True
         kind = "not_found_error" if code == 404 else "invalid_request_error"
-        text = f"Course gateway: {message or self.responses.get(code, ('error',))[0]}."
-        if not hasattr(self, "command") or not self.request_version:
-            self.request_version = "HTTP/1.1"
+        text = f"Course gateway: {(message or self.responses.get(code, ('error',))[0])[:200]}."
+        if self.request_version not in ("HTTP/1.0", "HTTP/1.1"):
+            self.request_version = "HTTP/1.1"  # a garbage request line still gets a status line and headers
         self._send_error(code, kind, text)
 
     def do_GET(self) -> None:
