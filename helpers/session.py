@@ -189,7 +189,9 @@ def _setup_own(name: str) -> Session:
                 "(or set PRIMER_MODE=replay to stay offline)."
             )
         upstream = Upstream(os.environ.get("PRIMER_UPSTREAM_URL") or DEFAULT_UPSTREAM)
-        gateway = Gateway([], mode="live", upstream=upstream, ledger=Ledger(ledger_path(), budget_cap()))
+        ledger = Ledger(ledger_path(), budget_cap())
+        ledger.check()
+        gateway = Gateway([], mode="live", upstream=upstream, ledger=ledger)
     else:
         gateway = Gateway([load_recording(recordings_dir() / f"{name}.json")], speed=speed)
         if not has_real_key():

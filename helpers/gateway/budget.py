@@ -349,6 +349,11 @@ class Ledger:
                 del state["reservations"][rid]
         return state
 
+    def check(self) -> None:
+        """Open the ledger for writing once, so a broken or read-only ledger shows at setup, not mid-lesson."""
+        with self._locked():
+            pass
+
     @staticmethod
     def _sum(entries: dict[str, Any]) -> float:
         return sum(float(r["usd"]) for r in entries.values())

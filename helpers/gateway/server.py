@@ -21,11 +21,11 @@ import socket
 import sys
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from ..pricing import UnknownPriceError
@@ -105,7 +105,7 @@ class LogEntry:
     """One request the gateway answered (what a notebook can show about retries and misses)."""
 
     method: str
-    path: str
+    path: str  # the route only, at most 200 characters: never a query string
     status: int
     kind: str  # json, sse, jsonl, miss, error, budget
     exchange: str = ""
@@ -655,6 +655,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
+_T = TypeVar("_T")
+
+
+class _Clients(OrderedDict[str, _T]):
+    """Per-client state for at most MAX_CLIENTS addresses; the longest unseen is forgotten first."""
+
+    MAX_CLIENTS = 4096
+
+    def __init__(self, make: Callable[[], _T]):
+        super().__init__()
+        self._make = make
+
+    def get_or_add(self, client: str) -> _T:
+        if client in self:
+            self.move_to_end(client)
+            return self[client]
+        while len(self) >= self.MAX_CLIENTS:
+            self.popitem(last=False)
+        made = self[client] = self._make()
+        return made
+
+
 class Gateway:
     """A course gateway on a real socket. `speed` scales recorded stream offsets (0: no waiting);
     `sleep` and `clock` are injectable so tests never wait."""
@@ -687,8 +709,9 @@ class Gateway:
         self.upstream = upstream
         self.ledger = ledger
         self.recorder = Recorder() if mode == "record" else None
-        self.tallies: dict[str, Tally] = {}
-        self.logs: dict[str, deque[LogEntry]] = {}
+        # Per client address; bounded, so many addresses (127.0.0.0/8 has 16 million) cannot grow memory.
+        self.tallies: _Clients[Tally] = _Clients(Tally)
+        self.logs: _Clients[deque[LogEntry]] = _Clients(lambda: deque(maxlen=log_size))
         self._log_size = log_size
         self.index = ReplayIndex(recordings)
         self._frames: dict[tuple[str, int], list[tuple[float, bytes]]] = {}
@@ -700,7 +723,7 @@ class Gateway:
         self.log: deque[LogEntry] = deque(maxlen=log_size)
         self.header_timeout = float(header_timeout)
         self.crashes: deque[str] = deque(maxlen=_CRASHES_KEPT)  # short lines only: a traceback would keep bodies
-        self._cursors: dict[str, Cursor] = {}
+        self._cursors: _Clients[Cursor] = _Clients(lambda: Cursor(self.index))
         self._lock = threading.Lock()
         self._server = _Server((host, port), _Handler)  # binds now: a busy port fails here
         self._server.gateway = self
@@ -753,17 +776,16 @@ class Gateway:
     def _next(self, client: str, method: str, path: str, body: Any) -> Exchange | None:
         # Positions are kept per client address, so a room sharing one gateway do not consume each other's sequences.
         with self._lock:
-            cursor = self._cursors.get(client)
-            if cursor is None:
-                cursor = self._cursors[client] = Cursor(self.index)
-            return cursor.next(method, path, body)
+            return self._cursors.get_or_add(client).next(method, path, body)
 
     def _log(self, entry: LogEntry, handler: Any = None) -> None:
+        if len(entry.path) > 200:
+            entry = replace(entry, path=entry.path[:197] + "...")
         self.log.append(entry)
         if handler is not None:
             client = handler.client_address[0]
             with self._lock:
-                own = self.logs.setdefault(client, deque(maxlen=self._log_size))
+                own = self.logs.get_or_add(client)
             own.append(entry)
 
     def charges(self, ex: Exchange) -> list[Any]:
@@ -790,7 +812,7 @@ class Gateway:
 
     def _tally(self, handler: Any) -> Tally:
         with self._lock:
-            return self.tallies.setdefault(handler.client_address[0], Tally())
+            return self.tallies.get_or_add(handler.client_address[0])
 
     def status(self, client: str) -> dict[str, Any]:
         """What a client of this gateway may know: mode, recordings, budget, and its own spend."""
