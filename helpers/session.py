@@ -70,8 +70,12 @@ def current_session() -> Session:
     return _current
 
 
+# Straight to the gateway: never through a system or environment proxy (Windows' proxy settings, http_proxy).
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=5) as resp:  # loopback or the room's gateway
+    with _DIRECT.open(url, timeout=5) as resp:  # loopback or the room's gateway
         return json.loads(resp.read())
 
 
@@ -173,7 +177,7 @@ def _setup_shared(name: str, url: str) -> Session:
             "Live mode needs your API key: copy .env.example to .env and put it after ANTHROPIC_API_KEY=."
         )
     if mode == "replay":
-        urllib.request.urlopen(urllib.request.Request(f"{url}/_primer/reset", method="POST"), timeout=5).close()
+        _DIRECT.open(urllib.request.Request(f"{url}/_primer/reset", method="POST"), timeout=5).close()
     return Session(name, mode, url, None, _banner(mode, name, status, url))
 
 

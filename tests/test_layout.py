@@ -14,7 +14,7 @@ CORE = {"helpers.config", "helpers.models", "helpers.pricing"}
 def _imports(path: Path, package: str) -> set[str]:
     """Absolute names of the helpers modules a file imports (relative imports resolved)."""
     out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]

@@ -188,15 +188,15 @@ def test_concurrent_kernels_cannot_overrun_the_cap(tmp_path):
 def test_ledger_survives_restarts_and_counts_a_dead_reservation_as_spent(tmp_path):
     path = tmp_path / "ledger.json"
     Ledger(path, 1.0).settle(None, [Charge("claude-opus-4-6", 1, 1, 0.25)])
-    state = json.loads(path.read_text())
+    state = json.loads(path.read_text(encoding="utf-8"))
     state["reservations"]["old"] = {"usd": 0.5, "pid": 999999999, "at": time.time()}
-    path.write_text(json.dumps(state))
+    path.write_text(json.dumps(state), encoding="utf-8")
     snap = Ledger(path, 1.0).snapshot()
     # The process is gone but the API may have billed its call: the hold is never dropped.
     assert snap["spent"] == 0.25 and snap["reserved"] == 0 and snap["unsettled"] == 0.5
     assert snap["left"] == pytest.approx(0.25)
     Ledger(path, 1.0).reserve(Estimate(0.1, "next"))  # a write persists the move to "unsettled"
-    assert "old" in json.loads(path.read_text())["unsettled"]
+    assert "old" in json.loads(path.read_text(encoding="utf-8"))["unsettled"]
 
 
 def test_a_killed_process_keeps_its_reservation_counted(tmp_path):
@@ -280,7 +280,7 @@ def test_record_mode_captures_in_order_without_any_secret(live, upstream, tmp_pa
         stream.get_final_message()
     rec = {"format": 1, "provenance": {"source": "recorded"}, "exchanges": gw.recorder.complete()}
     path = save_recording(rec, tmp_path / "99_test.json")
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8")
     for secret in (FAKE_KEY, "Bearer", "authorization", "x-api-key", "org-secret-123", "session=abc", "x-stainless"):
         assert secret.lower() not in text.lower()
     loaded = load_recording(path)

@@ -90,5 +90,9 @@ def test_readme_and_notebook_00_quote_the_current_full_run_cost():
     from helpers.config import NOTEBOOKS_DIR, REPO_ROOT
 
     total = f"${sum(t.total for t in course_bill().values()):.2f}"
-    assert f"about **{total}**" in (REPO_ROOT / "README.md").read_text(), f"README should quote {total} (make cost)"
-    assert f"costs about {total}" in (NOTEBOOKS_DIR / "00_start_here.ipynb").read_text(), f"notebook 00: {total}"
+    assert f"about **{total}**" in (REPO_ROOT / "README.md").read_text(encoding="utf-8"), (
+        f"README should quote {total} (make cost)"
+    )
+    assert f"costs about {total}" in (NOTEBOOKS_DIR / "00_start_here.ipynb").read_text(encoding="utf-8"), (
+        f"notebook 00: {total}"
+    )

@@ -70,13 +70,13 @@ def test_record_against_replay_then_replay_again_changes_nothing(tmp_path):
     finally:
         upstream.stop()
     new = tmp_path / f"{NAME}.json"
-    text = new.read_text()
+    text = new.read_text(encoding="utf-8")
     assert json.loads(text)["provenance"]["source"] == "recorded"
     for secret in (FAKE_KEY, "authorization", "x-api-key", "Bearer"):
         assert secret.lower() not in text.lower()
     assert len(load_recording(new).exchanges) == len(load_recording(RECORDINGS_DIR / f"{NAME}.json").exchanges) + 1
 
-    before = json.loads((ROOT / "notebooks" / f"{NAME}.ipynb").read_text())
+    before = json.loads((ROOT / "notebooks" / f"{NAME}.ipynb").read_text(encoding="utf-8"))
     shipped = [c.get("outputs", []) for c in before["cells"] if c["cell_type"] == "code"]
     replayed = replay_outputs(str(tmp_path))
     assert "recorded from the real API" in "".join(replayed[0][0]["text"])

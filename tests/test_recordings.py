@@ -174,7 +174,7 @@ def test_miss_message_prefers_the_same_route():
 )
 def test_bad_recordings_name_file_and_position(tmp_path, broken, expected):
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps(broken))
+    path.write_text(json.dumps(broken), encoding="utf-8")
     with pytest.raises(RecordingError) as err:
         load_recording(path)
     assert str(path) in str(err.value) and expected in str(err.value)
@@ -182,7 +182,7 @@ def test_bad_recordings_name_file_and_position(tmp_path, broken, expected):
 
 def test_corrupt_json_and_missing_files_are_clear(tmp_path):
     path = tmp_path / "corrupt.json"
-    path.write_text('{"format": 1,\n "provenance": }')
+    path.write_text('{"format": 1,\n "provenance": }', encoding="utf-8")
     with pytest.raises(RecordingError, match=r"corrupt.json: line 2 column \d+: not valid JSON"):
         load_recording(path)
     with pytest.raises(RecordingError, match="no such recording file"):
@@ -211,7 +211,7 @@ def test_save_round_trips_and_keeps_events_one_per_line(tmp_path):
     target = save_recording(rec, tmp_path / "rt.json")
     again = load_recording(target)
     assert again.to_json() == rec.to_json()
-    text = target.read_text()
+    text = target.read_text(encoding="utf-8")
     assert '{"at":0.1,"event":"ping","data":{"type":"ping"}}' in text
     assert dumps_recording(again) == text
     assert not list(tmp_path.glob(".*.tmp"))
@@ -219,10 +219,10 @@ def test_save_round_trips_and_keeps_events_one_per_line(tmp_path):
 
 def test_save_refuses_an_invalid_recording_and_keeps_the_old_file(tmp_path):
     target = tmp_path / "keep.json"
-    target.write_text("old")
+    target.write_text("old", encoding="utf-8")
     with pytest.raises(RecordingError):
         save_recording({"format": 1, "provenance": {"source": "x"}, "exchanges": []}, target)
-    assert target.read_text() == "old"
+    assert target.read_text(encoding="utf-8") == "old"
 
 
 def test_rewrite_urls_changes_only_url_fields_never_content():

@@ -54,7 +54,7 @@ BACKEND = textwrap.dedent(
         return path.name
 
     def _build(directory, editable):
-        meta = json.loads(Path("tiny.json").read_text())
+        meta = json.loads(Path("tiny.json").read_text(encoding="utf-8"))
         if editable:
             files = {f"__editable__.{meta['name']}.pth": os.path.abspath(".") + "\\n"}
         else:
@@ -107,7 +107,7 @@ def course(tmp_path: Path) -> dict[str, Path]:
     tiny.write_wheel(src, "tinybackend", "1.0", {"tinybackend.py": BACKEND})
     project = tmp_path / "course"
     (project / "tinycourse").mkdir(parents=True)
-    (project / "tinycourse" / "__init__.py").write_text("from tinydep import VALUE\n")
+    (project / "tinycourse" / "__init__.py").write_text("from tinydep import VALUE\n", encoding="utf-8")
     (project / "tiny.json").write_text(
         json.dumps({"name": "tinycourse", "version": "0.1", "packages": ["tinycourse"], "dependencies": ["tinydep"]})
     )
@@ -115,7 +115,7 @@ def course(tmp_path: Path) -> dict[str, Path]:
         '[build-system]\nrequires = ["tinybackend>=1"]\nbuild-backend = "tinybackend"\n\n'
         '[project]\nname = "tinycourse"\ndependencies = ["tinydep>=1.0"]\n'
     )
-    (project / "requirements.txt").write_text("# like the course's\ntinydep>=1.0\n-e .\n")
+    (project / "requirements.txt").write_text("# like the course's\ntinydep>=1.0\n-e .\n", encoding="utf-8")
     return {"src": src, "project": project, "tmp": tmp_path}
 
 
@@ -136,7 +136,7 @@ def test_download_list_leaves_out_the_editable_repo_and_adds_what_builds_it():
 
 def test_pyproject_fallback_for_python_3_10_reads_what_tomllib_reads():
     tomllib = pytest.importorskip("tomllib")
-    text = (ROOT / "pyproject.toml").read_text()
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     assert wheelhouse._toml_array(text, "build-system", "requires") == data["build-system"]["requires"]
     assert wheelhouse._toml_array(text, "project", "dependencies") == data["project"]["dependencies"]
@@ -144,8 +144,8 @@ def test_pyproject_fallback_for_python_3_10_reads_what_tomllib_reads():
 
 def test_requirement_lines_as_pip_reads_them(tmp_path):
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "setup.py").write_text("")
-    (tmp_path / "more.txt").write_text("six\n")
+    (tmp_path / "pkg" / "setup.py").write_text("", encoding="utf-8")
+    (tmp_path / "more.txt").write_text("six\n", encoding="utf-8")
     req = tmp_path / "requirements.txt"
     req.write_text(
         "# comment\nrequests>=2  # trailing comment\n--editable=./pkg\n./pkg\n-r more.txt\n"
@@ -344,7 +344,7 @@ def test_repo2docker_build_plan_installs_the_repo_editable():
     ]
     if plain:  # pyproject.toml makes this a package: the editable install is replaced, postBuild restores it
         assert at("RUN ./postBuild") > plain[0]
-        post = (ROOT / "postBuild").read_text()
+        post = (ROOT / "postBuild").read_text(encoding="utf-8")
         assert post.startswith("#!") and "--editable ." in post
         assert os.access(ROOT / "postBuild", os.X_OK)
     chosen = re.search(r"python=(\d+)\.(\d+)", out.stderr)  # the Python Binder gets

@@ -23,7 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
-_IPYKERNEL_PATH = re.compile(r"/tmp/ipykernel_\d+/\d+\.py")
+_IPYKERNEL_PATH = re.compile(r"[^\s'\"]*ipykernel_\d+[/\\]\d+\.py")  # /tmp, /var/folders, C:\...\Temp
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"

@@ -17,13 +17,16 @@ import stat
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
+with warnings.catch_warnings():  # without fcntl and off Windows (Pyodide) filelock warns at import
+    warnings.filterwarnings("ignore", "only soft file lock is available")
+    from filelock import FileLock, Timeout
 
 from ..config import REPO_ROOT, ConfigError
 from ..models import MODELS, canonical_model_id
@@ -231,11 +234,13 @@ def _alive(pid: int) -> bool:
         return False
     if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process on Windows
         import ctypes
+        from ctypes import wintypes
 
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        kernel32.OpenProcess.restype = wintypes.HANDLE
         handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
-            return bool(kernel32.GetLastError() == 5)  # access denied: it exists
+            return bool(ctypes.get_last_error() == 5)  # type: ignore[attr-defined]  # access denied: it exists
         code = ctypes.c_ulong()
         try:
             ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))

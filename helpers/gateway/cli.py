@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Participants set PRIMER_GATEWAY_URL=http://{_lan_address()}:{gateway.port}", file=sys.stderr)
     print(
         f"Course gateway (replay) serving {len(recordings)} recording(s) at {gateway.url}\n"
-        f"Point a client at it: export ANTHROPIC_BASE_URL={gateway.url}   (Ctrl-C stops it)",
+        f"Point a client at it: export ANTHROPIC_BASE_URL={gateway.url}   (Ctrl-C stops it)\n"
+        f'  (PowerShell: $env:ANTHROPIC_BASE_URL = "{gateway.url}")',
         flush=True,
     )
     try:

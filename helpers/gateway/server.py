@@ -120,6 +120,7 @@ class _Server(ThreadingHTTPServer):
     slow or vanished client holds one worker (for at most the socket timeout), never the others."""
 
     daemon_threads = True
+    allow_reuse_address = sys.platform != "win32"  # on Windows it would let two gateways share a port
     request_queue_size = 512  # a room of clients connecting at once must not be dropped by a short backlog
     max_threads = 256
     max_per_client = 64  # connections one address may hold at once (0: no cap), so no client starves the rest
