@@ -5,12 +5,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BROWSER_STAMP := $(VENV)/.browser-installed
 DEPS   := .primer/browser-deps
+# LiteLLM for tests/test_room_proxy.py (WORKSHOP.md), in its own environment; make test installs it in the background.
+ROOM   := $(VENV)/room
+ROOM_STAMP := $(ROOM)/.installed
+ROOM_JOB := .primer/room-install
 # Tests never go live and never wait for paced streams, whatever .env says.
 REPLAY := PRIMER_MODE=replay PRIMER_REPLAY_SPEED=0
 # Jupyter refuses to run as root (containers, CI) unless told.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install lab test unit browser outputs toc bench authored record cost wheelhouse offline-install clean
+.PHONY: install lab test unit browser outputs toc bench authored record cost wheelhouse offline-install room-install clean
 
 install: $(STAMP)
 
@@ -27,20 +31,34 @@ lab: $(STAMP)
 
 # Everything: lint, notebook hygiene, unit tests and nbval in parallel, then the browser test.
 # Chromium (apt, as root) installs in the background meanwhile; the browser test waits for it.
+# So does LiteLLM (room-install); tests/test_room_proxy.py waits for it, and -rs prints why a test skipped.
 test:
 	@mkdir -p .primer && rm -f $(DEPS).done && touch $(DEPS).started
 	@(tools/browser_deps.sh > $(DEPS).log 2>&1; touch $(DEPS).done) &
+	@mkdir -p $(VENV); sh -c 'echo $$$$ > $(ROOM_JOB).pid; $(MAKE) --no-print-directory room-install > $(ROOM_JOB).log 2>&1; rm -f $(ROOM_JOB).pid' &
 	@$(MAKE) --no-print-directory install
 	$(BIN)/ruff check helpers tests tools
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline -q .github
 	$(BIN)/python tools/normalize.py --check
 	$(BIN)/python tools/toc.py --check
-	$(REPLAY) $(BIN)/python -m pytest -q -n auto --dist loadfile --ignore=tests/browser \
+	$(REPLAY) $(BIN)/python -m pytest -q -rs -n auto --dist loadfile --ignore=tests/browser \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests notebooks
 	@$(MAKE) --no-print-directory browser
 
 $(BROWSER_STAMP): requirements-browser.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
 	@touch $(BROWSER_STAMP)
+
+# A workshop room's LiteLLM proxy, apart from the course's packages (tests/test_room_proxy.py). --no-compile:
+# compiling its 130 packages costs 40 s of CPU; the proxy compiles what it imports when it first starts.
+room-install: $(ROOM_STAMP)
+
+$(ROOM_STAMP): requirements-room.txt
+	@test -x $(ROOM)/bin/python || $(PYTHON) -m venv $(ROOM)
+	$(ROOM)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(ROOM)/bin/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-room.txt
+	@touch $(ROOM_STAMP)
 
 # JupyterLab in headless Chromium: notebook 03's widget and notebook 05's stream (screenshots in artifacts/).
 browser: $(BROWSER_STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ class Reply:
     events: list[tuple[str, dict[str, Any]]] | None = None
     gate_after: int | None = None  # hold the stream after this many events until `release` is set
     lines: list[Any] | None = None
+    gzip: bool = False  # compress a JSON or JSONL body when the request accepts gzip, as the real API may
 
 
 class FakeUpstream:
@@ -69,6 +71,9 @@ class FakeUpstream:
                 self.send_header("Content-Type", ctype)
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
+                if reply.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    data = gzip.compress(data)
+                    self.send_header("Content-Encoding", "gzip")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
