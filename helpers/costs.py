@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .display import Card
-from .models import canonical_model_id, model_info
-from .pricing import BATCH_DISCOUNT, PRICES, SOURCE, format_usd, price_of
+from .models import MODELS, canonical_model_id, current_lineup, model_info
+from .pricing import BATCH_DISCOUNT, PRICES, SOURCE, UnknownPriceError, format_usd, price_of
 
 __all__ = [
     "DAYS_PER_MONTH",
     "usd",
     "price_table",
+    "lineup_table",
     "model_name",
     "MonthlyCost",
     "monthly_cost",
@@ -51,27 +52,25 @@ def usd(dollars: float) -> str:
     return f"${dollars:,.2f}" if abs(dollars) >= 1 else format_usd(dollars)
 
 
-def price_table() -> Card:
-    """PRICES with every derived rate (cache writes and reads, batch), in dollars per million tokens."""
-    heads = [h for h, _ in _COLUMNS] + ["batch input", "batch output"]
-    rows = []
-    for model, price in PRICES.items():
-        rates = [getattr(price, attr) for _, attr in _COLUMNS]
-        rates += [price.input * BATCH_DISCOUNT, price.output * BATCH_DISCOUNT]
-        rows.append((model, rates))
-    title = f"US dollars per million tokens ({SOURCE})"
-    width = max(len(m) for m in PRICES)
-    lines = [title, f"{'model':<{width}}" + "".join(f"  {h:>{max(len(h), 6)}}" for h in heads)]
-    for model, rates in rows:
-        cells = "".join(f"  {r:>{max(len(h), 6)}.2f}" for h, r in zip(heads, rates, strict=True))
-        lines.append(f"{model:<{width}}{cells}")
+def _table(title: str, heads: list[str], rows: list[tuple[str, list[str]]], left: int = 0) -> Card:
+    """A Card with the same table as fixed-width text and as HTML: the model and the next `left` columns
+    aligned left (words), the rest right (numbers)."""
+    width = max([len(m) for m, _ in rows] + [5])
+    cols = [max([len(h)] + [len(r[i]) for _, r in rows]) for i, h in enumerate(heads)]
+    align = ["<" if i < left else ">" for i in range(len(heads))]
+
+    def line(first: str, cells: list[str]) -> str:
+        return f"{first:<{width}}" + "".join(f"  {c:{a}{w}}" for c, a, w in zip(cells, align, cols, strict=True))
+
+    lines = [title, line("model", heads)] + [line(m, cells) for m, cells in rows]
     esc = html.escape
-    th = "".join(f'<th style="text-align:right;padding:2px 8px">{esc(h)}</th>' for h in heads)
+    side = ["left" if a == "<" else "right" for a in align]
+    th = "".join(f'<th style="text-align:{x};padding:2px 8px">{esc(h)}</th>' for h, x in zip(heads, side, strict=True))
     trs = "".join(
         f'<tr><td style="text-align:left;padding:2px 8px"><code>{esc(m)}</code></td>'
-        + "".join(f'<td style="text-align:right;padding:2px 8px">${r:.2f}</td>' for r in rates)
+        + "".join(f'<td style="text-align:{x};padding:2px 8px">{esc(c)}</td>' for c, x in zip(cells, side, strict=True))
         + "</tr>"
-        for m, rates in rows
+        for m, cells in rows
     )
     table = (
         f'<div style="font-size:13px"><b>{esc(title)}</b><table style="border-collapse:collapse">'
@@ -79,6 +78,53 @@ def price_table() -> Card:
         f"<tbody>{trs}</tbody></table></div>"
     )
     return Card("\n".join(lines), table)
+
+
+def price_table() -> Card:
+    """PRICES with every derived rate (cache writes and reads, batch), in dollars per million tokens.
+
+    A model priced by prompt length gets a second row for its cheaper tier (e.g. "<= 100K prompt").
+    """
+    heads = [h for h, _ in _COLUMNS] + ["batch input", "batch output"]
+    rows = []
+    for model, price in PRICES.items():
+        tiers = [(model, price)]
+        if price.short is not None:
+            tiers.append((f"{model} <= {price.short_up_to // 1000}K prompt", price.short))
+        for label, p in tiers:
+            rates = [getattr(p, attr) for _, attr in _COLUMNS] + [p.input * BATCH_DISCOUNT, p.output * BATCH_DISCOUNT]
+            rows.append((label, [_rate(r) for r in rates]))
+    return _table(f"US dollars per million tokens ({SOURCE})", heads, rows)
+
+
+def _rate(dollars: float) -> str:
+    """Two places, three where the page has them ($0.625, $0.125)."""
+    text = f"{dollars:.3f}"
+    return text[:-1] if text.endswith("0") else text
+
+
+def _k(tokens: int) -> str:
+    return f"{tokens // 1_000_000}M" if tokens >= 1_000_000 else f"{tokens // 1000}K"
+
+
+def lineup_table() -> Card:
+    """Today's current models, then the worked examples' (legacy) ones: limits, thinking and prices.
+
+    Everything comes from helpers.models and helpers.pricing; a price is "from" the cheapest tier.
+    """
+    heads = ["name", "status", "thinking", "context", "max output", "input", "output", "cache write", "cache read"]
+    rows = []
+    for info in current_lineup() + list(MODELS.values()):
+        try:
+            p = price_of(info.id).for_prompt(0)
+            prices = ["$" + _rate(r) for r in (p.input, p.output, p.cache_write_5m, p.cache_read)]
+        except UnknownPriceError:
+            prices = ["n/a"] * 4  # not published (helpers.pricing.UNPRICED)
+        status = info.status if info.access == "everyone" else f"{info.status}, {info.access}"
+        limits = [_k(info.context_window), _k(info.max_output)]
+        rows.append((info.id, [info.name, status, info.thinking, *limits, *prices]))
+    title = "Models, limits and US dollars per million tokens (lowest tier; cache write: 5 minutes)"
+    return _table(title, heads, rows, left=3)
 
 
 def model_name(model: str) -> str:
@@ -143,7 +189,7 @@ def monthly_cost(
     batched = _share(share_batched, "share_batched")
     if _amount(days, "days") == 0:
         raise ValueError("days must be more than 0")
-    price = price_of(model)
+    price = price_of(model).for_prompt(tokens_in)  # a model priced by prompt length: this size's tier
     requests = per_day * days
     # Batched requests pay BATCH_DISCOUNT of every rate; the rest pay the full rate.
     per_token = ((1 - batched) + batched * BATCH_DISCOUNT) / 1_000_000

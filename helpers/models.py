@@ -1,19 +1,59 @@
-"""The course's model choices, in one place.
+"""The course's model choices, and the facts it relies on about each model, in one place.
 
 Every notebook takes its model ids from here, so retiring a model is a one-line change followed by
-`make record`. Facts are from the model overview pages (see ../shared/api-facts.md, checked 2026-11-24).
+`make authored outputs` (authored recordings) or `make record` (real ones).
+
+OPUS, SONNET and HAIKU are the primer's models, which every worked example and recording calls. On
+2026-12-02 the docs mark all three "legacy": still served, but no longer the ones to start with. LINEUP
+holds today's current models, for notebook 09's table; a new application starts there.
+
+Facts and their pages (docs corpus, read 2026-12-02; the pages carry release dates, not edit dates, so
+"newest" means the version that lists the newest models):
+
+- Lineup, context, max output, thinking: models overview, the version listing Claude Fable 5.2,
+  https://platform.claude.com/docs/en/models/overview?model=claude-opus-5-5 ("Latest models" table).
+- Opus 4.6: https://platform.claude.com/docs/en/models/opus-4-6/overview.md ("Legacy", released
+  2026-02-05; 1M context, 128K output).
+- Sonnet 4.6: https://platform.claude.com/docs/zh-CN/models/sonnet-4-6/overview.md (and pt-BR; "Legacy",
+  released 2026-02-17; 1M context, **128K** output; the 2025 overview said 64K, now superseded).
+- Haiku 4.5: https://platform.claude.com/docs/pt-BR/models/haiku-4-5/overview.md ("Legacy", released
+  2025-10-15; 200K context, 64K output, extended (manual) thinking).
+- Haiku 5.5: https://platform.claude.com/docs/en/models/haiku-5-5/overview.md (released 2026-10-07).
+- Mythos 5.2: invitation only, like Mythos 5 ("shares Claude Fable 5's specifications", per
+  https://platform.claude.com/docs/en/models/fable-5/overview.md); listed by the fast-mode page
+  https://platform.claude.com/docs/en/build-with-claude/fast-mode. Its own page is not in the corpus:
+  its context and output are assumed equal to Fable 5.2's (uncertain).
+- Minimum cacheable prompt: known for the three worked-example models (../shared/api-facts.md, checked
+  2026-11-24); None (not checked) for the others.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["OPUS", "SONNET", "HAIKU", "ModelInfo", "MODELS", "model_info", "canonical_model_id"]
+__all__ = [
+    "OPUS",
+    "SONNET",
+    "HAIKU",
+    "ModelInfo",
+    "MODELS",
+    "LINEUP",
+    "KNOWN",
+    "OVERVIEW_URL",
+    "model_info",
+    "current_lineup",
+    "canonical_model_id",
+    "sdk_deprecations",
+]
 
 OPUS = "claude-opus-4-6"
 SONNET = "claude-sonnet-4-6"
 HAIKU = "claude-haiku-4-5"
+
+OVERVIEW_URL = "https://platform.claude.com/docs/en/about-claude/models/overview"
+_PAGE = "https://platform.claude.com/docs/en/models/{}/overview"
 
 
 @dataclass(frozen=True)
@@ -24,15 +64,44 @@ class ModelInfo:
     name: str
     context_window: int
     max_output: int
-    thinking: str  # "adaptive" or "manual"
-    min_cacheable_tokens: int
+    thinking: str  # "adaptive", "adaptive (always on)" or "manual" (extended thinking with budget_tokens)
+    min_cacheable_tokens: int | None = None  # None: not checked for this model
+    status: str = "current"  # "current" or "legacy" (still served, no longer recommended)
+    access: str = "everyone"  # or "invitation only"
+
+    @property
+    def page(self) -> str:
+        """The model's page in the docs."""
+        return _PAGE.format(self.id.removeprefix("claude-"))
 
 
+# The worked examples' models: every notebook and recording calls these (legacy since the 5.5 models).
 MODELS: dict[str, ModelInfo] = {
-    OPUS: ModelInfo(OPUS, "Claude Opus 4.6", 1_000_000, 128_000, "adaptive", 4096),
-    SONNET: ModelInfo(SONNET, "Claude Sonnet 4.6", 1_000_000, 64_000, "adaptive", 2048),
-    HAIKU: ModelInfo(HAIKU, "Claude Haiku 4.5", 200_000, 64_000, "manual", 4096),
+    OPUS: ModelInfo(OPUS, "Claude Opus 4.6", 1_000_000, 128_000, "adaptive", 4096, "legacy"),
+    SONNET: ModelInfo(SONNET, "Claude Sonnet 4.6", 1_000_000, 128_000, "adaptive", 2048, "legacy"),
+    HAIKU: ModelInfo(HAIKU, "Claude Haiku 4.5", 200_000, 64_000, "manual", 4096, "legacy"),
 }
+
+# Today's current lineup (models overview, read 2026-12-02), most capable first.
+LINEUP: dict[str, ModelInfo] = {
+    info.id: info
+    for info in (
+        ModelInfo("claude-fable-5-2", "Claude Fable 5.2", 1_000_000, 128_000, "adaptive (always on)"),
+        ModelInfo(
+            "claude-mythos-5-2",
+            "Claude Mythos 5.2",
+            1_000_000,
+            128_000,
+            "adaptive (always on)",
+            access="invitation only",
+        ),
+        ModelInfo("claude-opus-5-5", "Claude Opus 5.5", 1_000_000, 128_000, "adaptive (always on)"),
+        ModelInfo("claude-sonnet-5-5", "Claude Sonnet 5.5", 1_000_000, 128_000, "adaptive"),
+        ModelInfo("claude-haiku-5-5", "Claude Haiku 5.5", 1_000_000, 128_000, "adaptive"),
+    )
+}
+
+KNOWN: dict[str, ModelInfo] = {**MODELS, **LINEUP}  # every model the course names
 
 _DATED = re.compile(r"^(?P<base>.+)-\d{8}$")
 
@@ -46,7 +115,32 @@ def canonical_model_id(model: str) -> str:
 def model_info(model: str) -> ModelInfo:
     """Return the course's facts about `model`; a KeyError names the models the course knows."""
     try:
-        return MODELS[canonical_model_id(model)]
+        return KNOWN[canonical_model_id(model)]
     except KeyError:
-        known = ", ".join(MODELS)
+        known = ", ".join(KNOWN)
         raise KeyError(f"The course has no facts about model {model!r}; it knows: {known}.") from None
+
+
+def current_lineup(*, everyone: bool = False) -> list[ModelInfo]:
+    """Today's current models, most capable first; `everyone=True` leaves out invitation-only ones."""
+    return [m for m in LINEUP.values() if not everyone or m.access == "everyone"]
+
+
+def sdk_deprecations(
+    models: Iterable[str] | None = None, deprecated: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The course models that the installed SDK lists as deprecated, with the end-of-life date it gives.
+
+    `deprecated` defaults to the SDK's own table (`anthropic._data.DEPRECATED_MODELS` in SDK 2.15, the
+    table `messages.create` warns from); `models` to every model the course names. Both dated ids and
+    aliases are checked.
+    """
+    if deprecated is None:
+        from anthropic._data import DEPRECATED_MODELS as deprecated  # private module: imported only here
+    names = list(KNOWN) if models is None else list(models)
+    found = {}
+    for name in names:
+        for key, eol in deprecated.items():
+            if key == name or canonical_model_id(key) == canonical_model_id(name):
+                found[name] = eol
+    return found

@@ -40,4 +40,6 @@ def test_estimates_follow_the_documented_rule() -> None:
 def test_ids_are_stable_and_api_shaped() -> None:
     a = authoring.make_id("msg_", "seed")
     assert a == authoring.make_id("msg_", "seed") and a != authoring.make_id("req_", "seed")
-    assert a.startswith("msg_01") and len(a) == 28
+    assert a.startswith("msg_011C") and len(a) == 28  # as 2026 message ids
+    assert authoring.make_id("toolu_", "seed").startswith("toolu_01")  # tool ids keep the older lead
+    assert len(authoring.make_id("toolu_", "seed")) == 30

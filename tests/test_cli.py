@@ -121,3 +121,26 @@ def test_the_primers_curl_unchanged_but_for_the_address():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["import-vcr", "/nonexistent/c.yaml", "--out", "/tmp/x.json"], "No such file"),
+        (["import-vcr", "/nonexistent/c.yaml"], "the following arguments are required: --out"),
+        (["import-har", str(RECORDINGS_DIR / "01_first_request.json"), "--out", "/tmp/x.json"], "not a HAR file"),
+        (["export", str(RECORDINGS_DIR / "01_first_request.json")], "export needs --vcr"),
+        (["export", "/nonexistent/r.json", "--har", "/tmp/x.har"], "no such recording file"),
+        (["bogus"], "invalid choice: 'bogus'"),
+    ],
+)
+def test_subcommands_answer_bad_input_in_one_line_and_exit_2(args, fragment):
+    out = run(*args)
+    assert out.returncode == 2
+    assert fragment in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_help_names_the_subcommands_and_keeps_the_serving_flags():
+    out = run("--help")
+    assert all(c in out.stdout for c in ("import-vcr", "import-har", "export", "--max-per-client", "--speed"))
+    assert run("export", "--help").returncode == 0

@@ -141,6 +141,23 @@ def test_monthly_cost_rejects_bad_inputs(kwargs: dict, message: str) -> None:
         costs.monthly_cost(SONNET, *positional, **args)
 
 
+def test_monthly_cost_picks_the_prompt_length_tier() -> None:
+    small = costs.monthly_cost("claude-haiku-5-5", 1, 100_000, 0, days=1)
+    large = costs.monthly_cost("claude-haiku-5-5", 1, 100_001, 0, days=1)
+    assert small.input == pytest.approx(100_000 * 0.10 / 1e6) and large.input == pytest.approx(100_001 * 0.50 / 1e6)
+
+
+def test_lineup_table_comes_from_the_model_and_price_tables() -> None:
+    from helpers.models import KNOWN
+
+    text = repr(costs.lineup_table())
+    for model, info in KNOWN.items():
+        row = next(line for line in text.splitlines() if line.startswith(model + " "))
+        assert info.name in row and info.status in row and info.thinking in row
+    assert "n/a" in next(line for line in text.splitlines() if line.startswith("claude-mythos-5-2"))
+    assert "$0.10" in next(line for line in text.splitlines() if line.startswith("claude-haiku-5-5"))  # lowest tier
+
+
 def test_monthly_cost_of_an_unpriced_model_is_an_error_not_zero() -> None:
     with pytest.raises(UnknownPriceError, match="claude-nonexistent"):
         costs.monthly_cost("claude-nonexistent", 1, 1, 1)
@@ -151,7 +168,8 @@ def test_monthly_costs_covers_every_priced_model_cheapest_first() -> None:
     assert set(result) == set(PRICES)
     totals = [c.total for c in result.values()]
     assert totals == sorted(totals)
-    assert list(result)[0] == HAIKU
+    assert list(result)[0] == "claude-haiku-5-5"  # today's cheapest; of the worked examples', Haiku 4.5
+    assert [m for m in result if m in (HAIKU, SONNET, OPUS)] == [HAIKU, SONNET, OPUS]
 
 
 def test_calculator_text_marks_the_chosen_model() -> None:
@@ -191,12 +209,17 @@ def test_calculator_shows_the_costs_and_redraws_on_change() -> None:
     assert calc.costs() == costs.monthly_costs(1_000, 2_000, 400, share_cached=0.5)
     first_png = bytes(calc.chart.value)
     assert first_png.startswith(b"\x89PNG")
-    assert "$279.00 a month" in calc.summary.value and "3.0x the cost of Claude Haiku 4.5" in calc.summary.value
+    cheapest = next(iter(calc.costs()))
+    ratio = calc.costs()[SONNET].total / calc.costs()[cheapest].total
+    assert "$279.00 a month" in calc.summary.value
+    assert f"{ratio:.1f}x the cost of {costs.model_name(cheapest)}" in calc.summary.value
 
     calc.set(share_batched=1.0, model=HAIKU)
     assert bytes(calc.chart.value) != first_png
-    assert "$46.50 a month" in calc.summary.value and "x the cost" not in calc.summary.value
+    assert "$46.50 a month" in calc.summary.value
     assert "100% batched" in calc.text() and "-> Claude Haiku 4.5" in calc.text()
+    calc.set(model=cheapest)
+    assert "x the cost" not in calc.summary.value
 
 
 def test_calculator_mimebundle_has_the_widget_a_chart_and_a_text_table() -> None:

@@ -20,6 +20,8 @@ def message(text: str, model: str = "claude-opus-4-6") -> dict:
 
 
 def json_ex(body, reply, status=200, headers=None, path="/v1/messages", method="POST", **resp):
+    if (method, path.split("?")[0]) == ("POST", "/v1/messages") and status < 300 and isinstance(reply, dict):
+        reply = {**message("stub"), **reply}  # a 2xx answer there must be a Message; the test's keys stay on top
     return {
         "request": {"method": method, "path": path, "body": body},
         "response": {"status": status, "headers": headers or {}, "body": reply, **resp},
@@ -128,8 +130,37 @@ def test_recorded_429_is_retried_by_the_sdk_without_waiting(serve, fake_clock):
     )
     assert client(gw).messages.create(**ok).content[0].text == "done"
     assert [(e.status, e.retry_count) for e in gw.log] == [(429, 0), (200, 1)]
-    status, headers, _ = raw(gw, "POST", "/v1/messages", json.dumps(ok).encode())  # repeats the last: 200
-    assert status == 200
+    # Used up, a POST sequence starts over: a re-run cell sees the 429 and the retry again.
+    assert raw(gw, "POST", "/v1/messages", json.dumps(ok).encode())[0] == 429
+    assert raw(gw, "POST", "/v1/messages", json.dumps(ok).encode())[0] == 200
+
+
+def test_a_get_sequence_repeats_its_last_answer_so_polling_stays_ended(serve):
+    gw = serve(
+        [
+            json_ex(None, {"s": "in_progress"}, path="/v1/messages/batches/b", method="GET"),
+            json_ex(None, {"s": "ended"}, path="/v1/messages/batches/b", method="GET"),
+        ]
+    )
+    got = [json.loads(raw(gw, "GET", "/v1/messages/batches/b", b"")[2])["s"] for _ in range(4)]
+    assert got == ["in_progress", "ended", "ended", "ended"]
+
+
+def test_beta_true_is_ignored_and_a_query_difference_is_named(serve):
+    ok = {"q": 1}
+    gw = serve([json_ex(ok, {"ok": 1}, path="/v1/messages?beta=true")])
+    assert raw(gw, "POST", "/v1/messages", b'{"q":1}')[0] == 200, "SDK 2.x posts beta calls to the plain path"
+    status, _, data = raw(gw, "POST", "/v1/messages?limit=3", b'{"q":1}')
+    assert status == 400 and "the query string: recorded '?beta=true', the request sends '?limit=3'" in data.decode()
+
+
+def test_an_exchange_can_require_a_pinned_api_version(serve):
+    pinned = json_ex({"t": 0.2}, {"ok": 1})
+    pinned["request"]["match_headers"] = {"anthropic-version": "2023-06-01"}
+    gw = serve([pinned])
+    status, _, data = raw(gw, "POST", "/v1/messages", b'{"t":0.2}', {"anthropic-version": "2026-10-21"})
+    assert status == 400 and "header anthropic-version: recorded '2023-06-01'" in data.decode()
+    assert raw(gw, "POST", "/v1/messages", b'{"t":0.2}', {"anthropic-version": "2023-06-01"})[0] == 200
 
 
 def test_retry_after_ms_scales_with_speed(serve):

@@ -13,6 +13,8 @@ from helpers.gateway.upstream import SseSplitter
 def msg(model="claude-opus-4-6", tokens_in=1000, tokens_out=100, **usage):
     return {
         "type": "message",
+        "role": "assistant",
+        "content": [],
         "model": model,
         "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out, **usage},
     }

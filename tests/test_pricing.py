@@ -15,10 +15,11 @@ def test_table_matches_the_pricing_page():
     assert (PRICES[HAIKU].input, PRICES[HAIKU].output) == (1, 5)
     assert (PRICES[OPUS].cache_write_5m, PRICES[OPUS].cache_write_1h, PRICES[OPUS].cache_read) == (6.25, 10, 0.5)
     assert "2026" in SOURCE
+    assert (PRICES[SONNET].cache_read, PRICES[HAIKU].cache_read) == pytest.approx((0.3, 0.1))
 
 
 def test_every_course_model_has_a_price():
-    assert set(MODELS) == set(PRICES)
+    assert set(MODELS) <= set(PRICES)  # the worked examples' models; the lineup's are in test_models.py
 
 
 def test_plain_usage():
@@ -78,3 +79,41 @@ def test_format_usd():
     assert format_usd(0.000350) == "$0.000350"
     assert format_usd(1.23456) == "$1.2346"
     assert format_usd(1234.5) == "$1,234.5000"
+
+
+def test_lineup_prices_from_the_model_pages():
+    assert (PRICES["claude-opus-5-5"].input, PRICES["claude-opus-5-5"].output) == (4, 20)
+    assert PRICES["claude-opus-5-5"].cache_read == 0.20  # 0.05x, not the standard 0.1x
+    assert PRICES["claude-opus-5-5"].cache_write_5m == 5 and PRICES["claude-opus-5-5"].cache_write_1h == 8
+    assert (PRICES["claude-sonnet-5-5"].input, PRICES["claude-sonnet-5-5"].output) == (2, 10)
+    assert (PRICES["claude-fable-5-2"].input, PRICES["claude-fable-5-2"].output) == (8, 40)
+    with pytest.raises(UnknownPriceError, match="invitation only"):
+        price_of("claude-mythos-5-2")
+
+
+def test_haiku_5_5_is_priced_by_prompt_length():
+    short = cost({"input_tokens": 90_000, "cache_read_input_tokens": 10_000, "output_tokens": 1000}, "claude-haiku-5-5")
+    assert short.input == pytest.approx(90_000 * 0.10 / 1e6) and short.cache_read == pytest.approx(10_000 * 0.01 / 1e6)
+    long = cost({"input_tokens": 90_000, "cache_read_input_tokens": 10_001, "output_tokens": 1000}, "claude-haiku-5-5")
+    assert long.output == pytest.approx(1000 * 2.50 / 1e6)  # every rate of the request, output included
+    # The headline rates are the higher tier, so a worst case read from .input/.output never falls short.
+    assert PRICES["claude-haiku-5-5"].input == 0.50
+
+
+def test_regional_inference_costs_a_tenth_more():
+    usage = {"input_tokens": 1000, "output_tokens": 1000}
+    base = cost(dict(usage, inference_geo="global"), OPUS)
+    us = cost(dict(usage, inference_geo="us"), OPUS)
+    assert us.total == pytest.approx(base.total * 1.1) and us.premium == 1.1 and base.premium == 1.0
+    batch_us = cost(dict(usage, inference_geo="us", service_tier="batch"), OPUS)
+    assert batch_us.total == pytest.approx(base.total * 1.1 / 2)
+
+
+def test_fast_mode_is_refused_and_priority_is_noted():
+    with pytest.raises(UnknownPriceError, match="fast mode"):
+        cost({"input_tokens": 1, "output_tokens": 1, "speed": "fast"}, "claude-opus-5-5")
+    assert cost({"input_tokens": 1, "output_tokens": 1, "speed": "standard"}, OPUS).total > 0
+    priority = cost({"input_tokens": 1000, "output_tokens": 0, "service_tier": "priority"}, OPUS)
+    assert priority.total == pytest.approx(0.005) and "commitment" in priority.note
+    sdk = Usage(input_tokens=10, output_tokens=10, inference_geo="us", speed="standard", service_tier="standard")
+    assert cost(sdk, SONNET).premium == 1.1

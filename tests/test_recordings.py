@@ -24,6 +24,8 @@ from helpers.gateway.recordings import (
 
 
 def ex(body, reply, path="/v1/messages", method="POST", label=""):
+    if (method, path) == ("POST", "/v1/messages"):  # a 2xx answer there must be a Message: `reply` is its text
+        reply = {"type": "message", "role": "assistant", "content": [{"type": "text", "text": reply}], "usage": {}}
     out = {
         "request": {"method": method, "path": path, "body": body},
         "response": {"status": 200, "headers": {}, "body": reply},
@@ -31,6 +33,12 @@ def ex(body, reply, path="/v1/messages", method="POST", label=""):
     if label:
         out["label"] = label
     return out
+
+
+def text(found):
+    """What ex() was given as the reply: a Message's text, or the body itself."""
+    body = found.response.body
+    return body["content"][0]["text"] if isinstance(body, dict) and body.get("type") == "message" else body
 
 
 def test_canonical_body_ignores_key_order_and_whitespace():
@@ -45,19 +53,24 @@ def test_canonical_path_sorts_query():
     assert canonical_path("/v1/models") == "/v1/models"
 
 
-def test_identical_requests_are_served_in_order_then_the_last_repeats():
-    rec = make_recording([ex({"q": 1}, "first"), ex({"q": 2}, "other"), ex({"q": 1}, "second")])
+def test_identical_posts_are_served_in_order_then_start_over_and_gets_repeat_the_last():
+    rec = make_recording(
+        [ex({"q": 1}, "first"), ex({"q": 2}, "other"), ex({"q": 1}, "second")]
+        + [ex(None, s, path="/v1/messages/batches/b", method="GET") for s in ("running", "ended")]
+    )
     cursor = Cursor(ReplayIndex([rec]))
-    got = [cursor.next("POST", "/v1/messages", {"q": 1}).response.body for _ in range(4)]
-    assert got == ["first", "second", "second", "second"]
-    assert cursor.next("POST", "/v1/messages", {"q": 2}).response.body == "other"
+    got = [text(cursor.next("POST", "/v1/messages", {"q": 1})) for _ in range(5)]
+    assert got == ["first", "second", "first", "second", "first"], "a re-run cell sees what it saw first"
+    assert text(cursor.next("POST", "/v1/messages", {"q": 2})) == "other"
+    polled = [cursor.next("GET", "/v1/messages/batches/b", None).response.body for _ in range(4)]
+    assert polled == ["running", "ended", "ended", "ended"], "polling once more stays ended"
 
 
 def test_each_cursor_keeps_its_own_position():
     index = ReplayIndex([make_recording([ex({"q": 1}, "a"), ex({"q": 1}, "b")])])
     one, two = Cursor(index), Cursor(index)
-    assert one.next("POST", "/v1/messages", {"q": 1}).response.body == "a"
-    assert two.next("POST", "/v1/messages", {"q": 1}).response.body == "a"
+    assert text(one.next("POST", "/v1/messages", {"q": 1})) == "a"
+    assert text(two.next("POST", "/v1/messages", {"q": 1})) == "a"
 
 
 def test_method_and_path_are_part_of_the_match():

@@ -104,7 +104,7 @@ def test_recorded_events_names_the_streams_when_the_label_is_wrong():
     rec = make_recording([
         stream_exchange("one", {"a": 1}, TIMED),
         {"label": "json", "request": {"method": "POST", "path": "/v1/messages", "body": {"b": 2}},
-         "response": {"status": 200, "body": {}}},
+         "response": {"status": 200, "body": {"type": "message", "role": "assistant", "content": [], "usage": {}}}},
     ])
     with pytest.raises(ValueError, match="No stream labelled 'two' in test_rec; there are: 'one'"):
         streaming.recorded_events("two", rec)

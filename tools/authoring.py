@@ -24,12 +24,18 @@ for _p in (str(ROOT), str(ROOT / "tools")):
 from helpers.gateway.recordings import FORMAT, save_recording  # noqa: E402
 
 DATE = "2026-11-24"
-SDK = "anthropic 2.12.0"
+SDK = "anthropic 2.15.0"
 ESTIMATE_NOTE = (
     "Token counts are estimates, not measured: text tokens = ceil(characters / 4) (English prose); "
     "input adds 8 tokens per request and 3 per message for the prompt's framing, "
-    "and tool definitions count as their JSON text plus 300 tokens of tool-use instructions."
+    "and tool definitions count as their JSON text plus 300 tokens of tool-use instructions. "
+    "Thinking is billed at THINKING_FACTOR (3) times the estimate of the visible thinking text, since "
+    "Claude 4 models return a summary of a longer reasoning (usage.output_tokens_details.thinking_tokens "
+    "on Opus 4.6 requests that set thinking); output_tokens counts the other blocks plus that."
 )
+THINKING_FACTOR = 3
+# Rate limits of the course's example organization (a tier 4 one), applied to every response that lacks them.
+DEFAULT_LIMITS = {"requests": 4_000, "input-tokens": 2_000_000, "output-tokens": 400_000}
 # The primer's get_weather tool, byte for byte (notebooks 04 and 05 send it).
 PRIMER_WEATHER_TOOLS = [
     {
@@ -56,14 +62,24 @@ PRIMER_WEATHER_TOOLS = [
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
+# Message, request and batch ids of 2026 start "011C" (msg_011Cd..., req_011CZo..., msgbatch_011Cb...);
+# tool_use ids still start "01" (toolu_01Ntv...), as in public captures of August 2026.
+_LEAD = {"msg_": "011C", "req_": "011C", "msgbatch_": "011C"}
+
+
+def _hash(seed: str) -> int:
+    return int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
+
+
 def make_id(prefix: str, seed: str, length: int = 24) -> str:
-    """A stable id in the API's style (e.g. msg_01...), from a hash of `seed`."""
-    n = int.from_bytes(hashlib.sha256(f"{prefix}{seed}".encode()).digest(), "big")
+    """A stable id in the API's style (msg_011C..., toolu_01...), from a hash of `seed`."""
+    lead = _LEAD.get(prefix, "01")
+    n = _hash(f"{prefix}{seed}")
     chars = []
-    for _ in range(length - 2):
+    for _ in range(length - len(lead)):
         n, r = divmod(n, len(_ALPHABET))
         chars.append(_ALPHABET[r])
-    return prefix + "01" + "".join(chars)
+    return prefix + lead + "".join(chars)
 
 
 def estimate_tokens(text: str) -> int:
@@ -111,17 +127,46 @@ def usage(
     cache_write_1h: int = 0,
     cache_read: int = 0,
     service_tier: str = "standard",
+    model: str = "",
+    thinking_tokens: int | None = None,
 ) -> dict[str, Any]:
-    """A Usage object in the order the API sends it."""
-    return {
+    """A Usage object in the order the API sends it.
+
+    `inference_geo` is "not_available" on Haiku 4.5 (and other pre-4.6 models), "global" otherwise, as in
+    2026 captures; `output_tokens_details` appears only when `thinking_tokens` is given.
+    """
+    out: dict[str, Any] = {
         "input_tokens": input_tokens,
         "cache_creation_input_tokens": cache_write + cache_write_1h,
         "cache_read_input_tokens": cache_read,
         "cache_creation": {"ephemeral_5m_input_tokens": cache_write, "ephemeral_1h_input_tokens": cache_write_1h},
         "output_tokens": output_tokens,
-        "service_tier": service_tier,
-        "inference_geo": "global",
     }
+    if thinking_tokens is not None:
+        out["output_tokens_details"] = {"thinking_tokens": thinking_tokens}
+    out["service_tier"] = service_tier
+    out["inference_geo"] = "not_available" if model.startswith("claude-haiku-4-5") else "global"
+    return out
+
+
+def tool_use(tool_id: str, name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+    """A tool_use block as 2026 responses send it (with `caller`), in their key order."""
+    return {"type": "tool_use", "id": tool_id, "name": name, "input": tool_input, "caller": {"type": "direct"}}
+
+
+def thinking_billed(request: dict[str, Any], blocks: list[dict[str, Any]]) -> int | None:
+    """Billed thinking tokens by the THINKING_FACTOR rule, or None when the request does not think."""
+    if not request.get("thinking") or request["thinking"].get("type") == "disabled":
+        return None
+    visible = sum(estimate_tokens(b.get("thinking", "")) for b in blocks if b.get("type") == "thinking")
+    billed = THINKING_FACTOR * visible
+    budget = request["thinking"].get("budget_tokens")
+    return min(billed, budget) if isinstance(budget, int) else billed
+
+
+def reports_thinking_tokens(model: str) -> bool:
+    """Whether usage carries output_tokens_details (seen on Opus 4.6 with thinking; not on Haiku 4.5)."""
+    return not model.startswith("claude-haiku-4-5")
 
 
 def echo_model(model: str) -> str:
@@ -137,11 +182,29 @@ def message(
     stop_reason: str = "end_turn",
     stop_sequence: str | None = None,
     use: dict[str, Any] | None = None,
+    thinking_tokens: int | None = None,
+    service_tier: str = "standard",
 ) -> dict[str, Any]:
-    """A Message body answering `request`, with estimated usage unless `use` is given."""
+    """A Message body answering `request`, with estimated usage unless `use` is given.
+
+    Thinking is billed by `thinking_billed` unless `thinking_tokens` is given (display "omitted" sends no
+    text but bills the reasoning).
+    """
     blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+    for b in blocks:
+        if b.get("type") == "tool_use" and "caller" not in b:
+            raise ValueError(f"tool_use {b.get('id')} lacks caller: build it with authoring.tool_use()")
     if use is None:
-        use = usage(estimate_input_tokens(request), max(1, estimate_tokens(_content_text(blocks))))
+        billed = thinking_billed(request, blocks) if thinking_tokens is None else thinking_tokens
+        rest = max(1, estimate_tokens(_content_text([b for b in blocks if b.get("type") != "thinking"])))
+        details = billed if billed is not None and reports_thinking_tokens(request["model"]) else None
+        use = usage(
+            estimate_input_tokens(request),
+            rest + (billed or 0),
+            model=request["model"],
+            thinking_tokens=details,
+            service_tier=service_tier,
+        )
     return {
         "model": echo_model(request["model"]),
         "id": make_id("msg_", seed),
@@ -157,6 +220,84 @@ def message(
 
 def headers(seed: str, **extra: str) -> dict[str, str]:
     return {"content-type": "application/json", "request-id": make_id("req_", seed), **extra}
+
+
+def should_retry(status: int) -> str:
+    """`x-should-retry` as the API sends it on errors: true on 408/409/429 and 5xx (529 too), else false."""
+    return "true" if status in (408, 409, 429) or status >= 500 else "false"
+
+
+def _round_thousand(n: int) -> int:
+    return int(round(n / 1000.0)) * 1000
+
+
+def ratelimit_headers(
+    limits: dict[str, int], *, used_requests: int, used_in: int, used_out: int, at: str, refill: int = 1
+) -> dict[str, str]:
+    """anthropic-ratelimit-* for requests, input, output and all tokens (limit, remaining, reset).
+
+    As in public captures: token `remaining` values are rounded to the thousand, the `tokens-*` limit is the
+    input and output limits together, resets are RFC 3339 seconds; `at` is the response's time (HH:MM:SS
+    on the recording's date) and the request bucket refills `refill` seconds later.
+    """
+    h, m, sec = (int(x) for x in at.split(":"))
+
+    def stamp(extra: int) -> str:
+        t = h * 3600 + m * 60 + sec + extra
+        return f"{DATE}T{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}Z"
+
+    left_in = _round_thousand(limits["input-tokens"] - used_in)
+    left_out = _round_thousand(limits["output-tokens"] - used_out)
+    return {
+        "anthropic-ratelimit-requests-limit": str(limits["requests"]),
+        "anthropic-ratelimit-requests-remaining": str(limits["requests"] - used_requests),
+        "anthropic-ratelimit-requests-reset": stamp(refill),
+        "anthropic-ratelimit-input-tokens-limit": str(limits["input-tokens"]),
+        "anthropic-ratelimit-input-tokens-remaining": str(left_in),
+        "anthropic-ratelimit-input-tokens-reset": stamp(0),
+        "anthropic-ratelimit-output-tokens-limit": str(limits["output-tokens"]),
+        "anthropic-ratelimit-output-tokens-remaining": str(left_out),
+        "anthropic-ratelimit-output-tokens-reset": stamp(0),
+        "anthropic-ratelimit-tokens-limit": str(limits["input-tokens"] + limits["output-tokens"]),
+        "anthropic-ratelimit-tokens-remaining": str(left_in + left_out),
+        "anthropic-ratelimit-tokens-reset": stamp(0),
+    }
+
+
+def _response_tokens(ex: dict[str, Any]) -> tuple[int, int]:
+    """The input and output tokens an exchange's response reports (0, 0 when it has no usage)."""
+    resp = ex["response"]
+    use: dict[str, Any] = {}
+    if isinstance(resp.get("body"), dict) and isinstance(resp["body"].get("usage"), dict):
+        use = resp["body"]["usage"]
+    for ev in resp.get("events") or []:
+        data = ev.get("data") if isinstance(ev.get("data"), dict) else {}
+        if data.get("type") == "message_delta":
+            use = data.get("usage", use)
+    return int(use.get("input_tokens", 0)), int(use.get("output_tokens", 0))
+
+
+def complete_headers(exchanges: list[dict[str, Any]], limits: dict[str, int], *, start: str = "09:00:00") -> None:
+    """Give every response what the API sends with it: a `request-id`, `anthropic-ratelimit-*` (not on a
+    401: the key, and so the organization, is unknown) and `x-should-retry` on errors. Headers an exchange
+    already sets are kept. Exchanges are taken as a minute's traffic starting at `start`, 7 s apart."""
+    h, m, sec = (int(x) for x in start.split(":"))
+    used_in = used_out = 0
+    for n, ex in enumerate(exchanges):
+        resp = ex["response"]
+        hdrs = resp.setdefault("headers", {})
+        hdrs.setdefault("request-id", make_id("req_", ex.get("label", str(n))))
+        status = resp["status"]
+        t = h * 3600 + m * 60 + sec + 7 * n
+        tin, tout = _response_tokens(ex)
+        used_in, used_out = used_in + tin, used_out + tout
+        if status != 401 and not any(k.startswith("anthropic-ratelimit-") for k in hdrs):
+            at = f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}"
+            hdrs.update(
+                ratelimit_headers(limits, used_requests=min(n + 1, 9), used_in=used_in, used_out=used_out, at=at)
+            )
+        if status >= 400:
+            hdrs.setdefault("x-should-retry", should_retry(status))
 
 
 def json_exchange(
@@ -210,6 +351,12 @@ def chunk_text(text: str, words_per_chunk: int = 3) -> list[str]:
     return ["".join(words[i : i + words_per_chunk]) for i in range(0, len(words), words_per_chunk)]
 
 
+def start_output_tokens(seed: str) -> int:
+    """message_start's output_tokens: 1 in 14 of 25 public captures, a few more (2 to 8) in the others."""
+    n = _hash(f"start:{seed}")
+    return 1 if n % 25 < 14 else 2 + (n // 25) % 7
+
+
 def stream_events(
     msg: dict[str, Any],
     *,
@@ -217,27 +364,39 @@ def stream_events(
     tokens_per_second: float = 70.0,
     ping: bool = True,
 ) -> list[dict[str, Any]]:
-    """The SSE events that stream `msg`, with offsets: first text after `first_token` s, then a steady rate."""
+    """The SSE events that stream `msg`, with offsets: first text after `first_token` s, then a steady rate.
+
+    As in public captures: one `ping`, usually right after the first content_block_start, in one stream of
+    four after the first delta instead (chosen by a hash of the message id); message_start's usage has no
+    output_tokens_details and an early output count (`start_output_tokens`); message_delta repeats
+    stop_details and carries the cumulative usage.
+    """
     t = round(first_token * 0.8, 3)
-    start_usage = dict(msg["usage"], output_tokens=1)
-    head = dict(msg, content=[], stop_reason=None, stop_sequence=None, usage=start_usage)
+    start_usage = {k: v for k, v in msg["usage"].items() if k != "output_tokens_details"}
+    start_usage["output_tokens"] = start_output_tokens(msg["id"])
+    head = dict(msg, content=[], stop_reason=None, stop_sequence=None, stop_details=None, usage=start_usage)
+    ping_after_delta = ping and _hash(f"ping:{msg['id']}") % 4 == 0
     events = [{"at": t, "event": "message_start", "data": {"type": "message_start", "message": head}}]
     clock = first_token
 
     def add(at: float, name: str, data: dict[str, Any]) -> None:
         events.append({"at": round(at, 3), "event": name, "data": {"type": name, **data}})
+        if name == "content_block_start" and ping and data["index"] == 0 and not ping_after_delta:
+            events.append({"at": round(at, 3), "event": "ping", "data": {"type": "ping"}})
+        first_delta = sum(e["event"] == "content_block_delta" for e in events) == 1
+        if name == "content_block_delta" and ping_after_delta and first_delta:
+            events.append({"at": round(at, 3), "event": "ping", "data": {"type": "ping"}})
 
     for i, block in enumerate(msg["content"]):
         kind = block["type"]
         if kind == "text":
             add(t, "content_block_start", {"index": i, "content_block": {"type": "text", "text": ""}})
-            if ping and i == 0:
-                add(t, "ping", {})
             for piece in chunk_text(block["text"]):
                 add(clock, "content_block_delta", {"index": i, "delta": {"type": "text_delta", "text": piece}})
                 clock += max(1, estimate_tokens(piece)) / tokens_per_second
         elif kind == "tool_use":
-            add(clock, "content_block_start", {"index": i, "content_block": dict(block, input={})})
+            start = {k: block[k] for k in ("type", "id", "name", "caller")}  # streamed order: input last
+            add(clock, "content_block_start", {"index": i, "content_block": {**start, "input": {}}})
             raw = json.dumps(block["input"], ensure_ascii=False)
             pieces = [""] + [raw[j : j + 12] for j in range(0, len(raw), 12)]
             for piece in pieces:
@@ -265,15 +424,14 @@ def stream_events(
             add(clock, "content_block_start", {"index": i, "content_block": block})
         add(clock, "content_block_stop", {"index": i})
         t = clock
-    out_usage = {
-        k: msg["usage"][k]
-        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
-    }
-    add(
-        clock,
-        "message_delta",
-        {"delta": {"stop_reason": msg["stop_reason"], "stop_sequence": msg["stop_sequence"]}, "usage": out_usage},
-    )
+    keys = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+    out_usage = {k: msg["usage"][k] for k in keys}
+    if "output_tokens_details" in msg["usage"]:
+        out_usage["output_tokens_details"] = msg["usage"]["output_tokens_details"]
+    delta = {"stop_reason": msg["stop_reason"], "stop_sequence": msg["stop_sequence"]}
+    if "stop_details" in msg:
+        delta["stop_details"] = msg["stop_details"]
+    add(clock, "message_delta", {"delta": delta, "usage": out_usage})
     add(clock, "message_stop", {})
     return events
 
@@ -300,8 +458,15 @@ def stream_exchange(
     }
 
 
-def recording(exchanges: list[dict[str, Any]], *, models: list[str], note: str = "") -> dict[str, Any]:
-    """A whole authored recording with its provenance."""
+def recording(
+    exchanges: list[dict[str, Any]],
+    *,
+    models: list[str],
+    note: str = "",
+    limits: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """A whole authored recording with its provenance; `complete_headers` fills in the API's headers."""
+    complete_headers(exchanges, limits or DEFAULT_LIMITS)
     return {
         "format": FORMAT,
         "provenance": {
@@ -311,7 +476,9 @@ def recording(exchanges: list[dict[str, Any]], *, models: list[str], note: str =
             "models": models,
             "note": (note + " " if note else "")
             + "Written for the course in the API's wire format; not output of Claude. "
-            + ESTIMATE_NOTE,
+            + ESTIMATE_NOTE
+            + " Rate-limit headers are those of an example organization, with token counts summed over the "
+            + "recording's exchanges.",
         },
         "exchanges": exchanges,
     }

@@ -7,6 +7,8 @@ gateway via PRIMER_GATEWAY_URL), and keep every exchange in arrival order. The r
 temporary file and renamed only when the run completed and no answer was a 5xx (unless --force); the old
 recording stays otherwise. Then the notebook's outputs are re-written from a replay of the new recording.
 Request headers are never stored; response headers only from the allow-list. The budget applies.
+A key, Bearer token or x-api-key value anywhere in an exchange (path, query, body, answer; plain or encoded)
+refuses the notebook in one line naming the place, --force or not, and nothing is written.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from helpers.config import DEFAULT_UPSTREAM, RECORDINGS_DIR, ConfigError, has_real_key, load_env  # noqa: E402
 from helpers.gateway import Gateway  # noqa: E402
 from helpers.gateway.budget import Ledger, budget_cap, ledger_path  # noqa: E402
-from helpers.gateway.recordings import FORMAT, save_recording  # noqa: E402
+from helpers.gateway.recordings import FORMAT, RecordingError, save_recording  # noqa: E402
 from helpers.gateway.upstream import Upstream  # noqa: E402
 
 # Notebooks whose recordings show failures the real API will not produce on demand.
@@ -82,8 +84,10 @@ def record(name: str, *, upstream: str, out: Path, force: bool) -> Path:
     try:
         run_notebook(notebook, gateway.url)
         assert gateway.recorder is not None
-        if gateway.recorder.failures:
-            raise RecordRefused(f"the upstream could not be reached: {gateway.recorder.failures[0]}")
+        failures = gateway.recorder.failures
+        if failures:  # an unreachable upstream, or a key in an exchange (its place is named, never the key)
+            more = f" ({len(failures) - 1} more failed)" if len(failures) > 1 else ""
+            raise RecordRefused(f"{failures[0]}{more}")
         exchanges = gateway.recorder.complete()
     finally:
         gateway.stop()
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         try:
             path = record(name, upstream=upstream, out=args.out, force=args.force)
-        except (RecordRefused, ConfigError) as e:
+        except (RecordRefused, RecordingError, ConfigError) as e:
             print(f"record: {name} not recorded, old recording kept: {e}", file=sys.stderr)
             status = 1
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..config import ConfigError, resolve_mode
-from . import Result, result
+from . import Result, result, unfilled
 
 __all__ = ["SCENARIOS", "check_modes"]
 
@@ -24,22 +24,29 @@ def _expected(env: dict[str, str]) -> str:
         return "error"
 
 
+# Why each scenario resolves as it does: the hint names what that scenario's environment holds.
+_WHY: dict[str, str] = {
+    "a": "no key and no PRIMER_MODE: the course replays.",
+    "b": "a key with PRIMER_MODE unset means live.",
+    "c": "PRIMER_MODE wins when it is set: replay, even with a key.",
+    "d": "PRIMER_MODE is read case-insensitively, so 'Live' means live, key or no key.",
+    "e": "PRIMER_MODE must be replay, live or record; anything else stops setup with a one-line error.",
+}
+
+
 def check_modes(predictions: dict[str, str]) -> Result:
     """Compare a learner's predicted mode ("replay", "live", "record" or "error") for each scenario."""
     title = "Which mode?"
     if not isinstance(predictions, dict):
         return result(title, ["Give a dict mapping each scenario letter to a mode, e.g. {'a': 'replay', ...}."])
+    if all(unfilled(predictions.get(name, ...)) for name in SCENARIOS):
+        return result(title, ['Replace each ... with "replay", "live", "record" or "error".'])
     problems = []
     for name, env in SCENARIOS.items():
-        got = predictions.get(name)
+        got = predictions.get(name, ...)
         want = _expected(env)
-        if got is None or got == "...":
-            problems.append(f"Scenario {name}: no prediction yet.")
+        if unfilled(got) or got is None:
+            problems.append(f"Scenario {name}: replace ... with your prediction.")
         elif str(got).lower() != want:
-            why = {
-                "replay": "with no key and no PRIMER_MODE, or with PRIMER_MODE=replay, the course replays.",
-                "live": "a key with PRIMER_MODE unset means live; PRIMER_MODE is read case-insensitively.",
-                "error": "PRIMER_MODE must be replay, live or record; anything else stops setup with a one-line error.",
-            }.get(want, "")
-            problems.append(f"Scenario {name}: {got!r} is not it; {why}")
+            problems.append(f"Scenario {name}: {got!r} is not it; {_WHY.get(name, '')}")
     return result(title, problems, "setup() reads the environment (and .env) exactly like this.")

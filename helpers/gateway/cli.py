@@ -1,6 +1,9 @@
 """`python -m helpers.gateway`: serve the course's recordings to this machine or a workshop room.
 
-Every failure is one line on stderr and exit status 2; the server itself is `helpers.gateway.server`.
+With no subcommand it serves (--recordings/--host/--port/--speed/--max-per-client). The subcommands
+`import-vcr`, `import-har` and `export` trade recordings with vcrpy cassettes and HAR files
+(`helpers.gateway.interop`). Every failure is one line on stderr and exit status 2; the server itself is
+`helpers.gateway.server`.
 """
 
 from __future__ import annotations
@@ -55,7 +58,40 @@ def _parser() -> _Parser:
         default=64,
         help="connections one address may hold at once (default 64; 0: no cap, for a load test from one machine)",
     )
+    sub = p.add_subparsers(dest="command", metavar="{import-vcr,import-har,export}")
+    for name, what in (("import-vcr", "a vcrpy / pytest-recording cassette (YAML)"), ("import-har", "a HAR 1.2 file")):
+        s = sub.add_parser(name, help=f"turn {what} into a course recording", description=f"Import {what}.")
+        s.add_argument("source", help="the file to import")
+        s.add_argument("--out", required=True, help="the recording to write (JSON)")
+    s = sub.add_parser("export", help="write a course recording as a vcrpy cassette and/or a HAR file")
+    s.add_argument("recording", help="a course recording (JSON)")
+    s.add_argument("--vcr", help="the cassette to write (YAML)")
+    s.add_argument("--har", help="the HAR file to write")
     return p
+
+
+def _interop(args: argparse.Namespace, prog: str) -> int:
+    """The import and export subcommands: a summary line on stdout, or one line on stderr and exit 2."""
+    from . import interop
+
+    try:
+        if args.command == "import-vcr":
+            lines = [interop.import_vcr(args.source, args.out)]
+        elif args.command == "import-har":
+            lines = [interop.import_har(args.source, args.out)]
+        else:
+            if not args.vcr and not args.har:
+                raise interop.InteropError("export needs --vcr OUT.yaml and/or --har OUT.har")
+            lines = [interop.export_vcr(args.recording, args.vcr)] if args.vcr else []
+            lines += [interop.export_har(args.recording, args.har)] if args.har else []
+    except (interop.InteropError, RecordingError) as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"{prog}: error: {getattr(e, 'filename', '') or ''}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     prog = "python -m helpers.gateway"
+    if args.command:
+        return _interop(args, prog)
     try:
         speed = args.speed if args.speed is not None else replay_speed()
         if not 0 <= speed < math.inf:  # the same rule as PRIMER_REPLAY_SPEED

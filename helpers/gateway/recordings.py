@@ -7,16 +7,19 @@ provenance plus an ordered list of exchanges, each a request (method, path, JSON
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from .secrets import recording_secrets
 
 __all__ = [
     "FORMAT",
@@ -30,6 +33,8 @@ __all__ = [
     "load_recordings",
     "canonical_body",
     "canonical_path",
+    "match_path",
+    "MATCH_HEADERS",
     "first_difference",
     "ReplayIndex",
     "Cursor",
@@ -45,10 +50,16 @@ FORMAT = 1
 ALLOWED_RESPONSE_HEADERS = ("content-type", "request-id", "retry-after", "x-should-retry")
 _ALLOWED_PREFIXES = ("anthropic-ratelimit-",)
 _METHODS = ("GET", "POST", "DELETE")
+MATCH_HEADERS = ("anthropic-version", "anthropic-beta")
 _SOURCES = ("authored", "recorded")
 _UNSAFE = re.compile(r"[\r\n\x00]")
 _EVENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SIMILAR_CHARS = 4000  # how much of each body the closest-exchange search compares
+# Keys a loaded recording understands; any other key is kept as it is and written back on save.
+_TOP_KEYS = ("format", "provenance", "exchanges")
+_EXCHANGE_KEYS = ("label", "request", "response")
+_REQUEST_KEYS = ("method", "path", "body", "match_headers")
+_RESPONSE_KEYS = ("status", "headers", "body", "events", "lines", "hold")
 
 
 class RecordingError(ValueError):
@@ -69,10 +80,14 @@ class Request:
     method: str
     path: str
     body: Any = None
+    # Request headers this exchange answers only when they match (e.g. a pinned anthropic-version);
+    # names from MATCH_HEADERS only, so a recording never holds a credential.
+    match_headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept on save
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.method, canonical_path(self.path), canonical_body(self.body))
+        return (self.method, match_path(self.path), canonical_body(self.body))
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,7 @@ class Response:
     events: list[dict[str, Any]] | None = None
     lines: list[Any] | None = None
     hold: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept on save
 
     @property
     def kind(self) -> str:
@@ -96,6 +112,7 @@ class Exchange:
     index: int
     label: str = ""
     recording: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)  # unknown keys, kept on save
 
     def describe(self) -> str:
         label = f" ({self.label!r})" if self.label else ""
@@ -108,6 +125,7 @@ class Recording:
     provenance: dict[str, Any]
     exchanges: list[Exchange]
     path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown top-level keys, kept on save
 
     @property
     def authored(self) -> bool:
@@ -118,6 +136,7 @@ class Recording:
             "format": FORMAT,
             "provenance": self.provenance,
             "exchanges": [_exchange_json(x) for x in self.exchanges],
+            **{k: v for k, v in self.extra.items() if k not in _TOP_KEYS},
         }
 
 
@@ -130,6 +149,15 @@ def canonical_path(path: str) -> str:
     """The path with its query parameters sorted, so `?b=1&a=2` matches `?a=2&b=1`."""
     parts = urlsplit(path)
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return parts.path + (f"?{query}" if query else "")
+
+
+def match_path(path: str) -> str:
+    """The path as matching sees it: canonical, without `beta=true` (older SDKs sent beta calls with it,
+    SDK 2.x posts the same call to the plain path)."""
+    parts = urlsplit(path)
+    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if (k, v) != ("beta", "true")]
+    query = urlencode(sorted(pairs))
     return parts.path + (f"?{query}" if query else "")
 
 
@@ -171,6 +199,26 @@ def _fail(source: str, where: str, problem: str) -> RecordingError:
     return RecordingError(f"{source}: {where}: {problem}")
 
 
+def _gzip_base64(value: Any) -> bool:
+    """Whether a body is a gzip stream kept as base64 text (what a cassette's !!binary body becomes)."""
+    if not isinstance(value, str) or not value.startswith("H4sI"):
+        return False
+    try:
+        return base64.b64decode(value[:8]).startswith(b"\x1f\x8b")
+    except ValueError:
+        return False
+
+
+def _is_message(body: Any) -> bool:
+    return (
+        isinstance(body, dict)
+        and body.get("type") == "message"
+        and isinstance(body.get("role"), str)
+        and isinstance(body.get("content"), list)
+        and isinstance(body.get("usage"), dict)
+    )
+
+
 def _parse_exchange(raw: Any, i: int, source: str, name: str) -> Exchange:
     where = f"exchanges[{i}]"
     if not isinstance(raw, dict):
@@ -184,6 +232,11 @@ def _parse_exchange(raw: Any, i: int, source: str, name: str) -> Exchange:
     path = req.get("path")
     if not isinstance(path, str) or not path.startswith("/"):
         raise _fail(source, f"{where}.request.path", f"must be a path starting with '/', got {path!r}")
+    wanted = req.get("match_headers", {})
+    if not isinstance(wanted, dict) or not all(
+        isinstance(k, str) and k.lower() in MATCH_HEADERS and isinstance(v, str) for k, v in wanted.items()
+    ):
+        raise _fail(source, f"{where}.request.match_headers", f"may only map {', '.join(MATCH_HEADERS)} to strings")
     status = resp.get("status")
     if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
         raise _fail(source, f"{where}.response.status", f"must be an HTTP status code, got {status!r}")
@@ -220,14 +273,50 @@ def _parse_exchange(raw: Any, i: int, source: str, name: str) -> Exchange:
     hold = resp.get("hold", 0.0)
     if not isinstance(hold, (int, float)) or isinstance(hold, bool) or not 0 <= hold <= 30:
         raise _fail(source, f"{where}.response.hold", "must be seconds between 0 and 30")
+    for part, value in (("request", req.get("body")), ("response", resp.get("body"))):
+        if _gzip_base64(value):
+            raise _fail(
+                source,
+                f"{where}.{part}.body",
+                "is a gzip-compressed body kept as base64; re-import the cassette or HAR with"
+                " `python -m helpers.gateway import-vcr` or `import-har`, which decode it",
+            )
+    if (
+        method == "POST"
+        and urlsplit(path).path == "/v1/messages"
+        and 200 <= status < 300
+        and "body" in resp
+        and not _is_message(resp["body"])
+    ):
+        label = f" ({raw['label']!r})" if raw.get("label") else ""
+        got = resp["body"].get("type") if isinstance(resp["body"], dict) else type(resp["body"]).__name__
+        raise _fail(
+            source,
+            f"{where}{label}.response.body",
+            f"a 2xx answer to POST /v1/messages must be a Message (type 'message', role, content list,"
+            f" usage), got {_short(got)}",
+        )
     return Exchange(
-        request=Request(method=method, path=path, body=req.get("body")),
+        request=Request(
+            method=method,
+            path=path,
+            body=req.get("body"),
+            match_headers={k.lower(): v for k, v in wanted.items()},
+            extra={k: v for k, v in req.items() if k not in _REQUEST_KEYS},
+        ),
         response=Response(
-            status=status, headers=dict(headers), body=resp.get("body"), events=events, lines=lines, hold=hold
+            status=status,
+            headers=dict(headers),
+            body=resp.get("body"),
+            events=events,
+            lines=lines,
+            hold=hold,
+            extra={k: v for k, v in resp.items() if k not in _RESPONSE_KEYS},
         ),
         index=i,
         label=str(raw.get("label", "")),
         recording=name,
+        extra={k: v for k, v in raw.items() if k not in _EXCHANGE_KEYS},
     )
 
 
@@ -244,7 +333,8 @@ def parse_recording(data: Any, name: str, source: str) -> Recording:
     if not isinstance(raw, list):
         raise _fail(source, "exchanges", "must be a list")
     exchanges = [_parse_exchange(x, i, source, name) for i, x in enumerate(raw)]
-    return Recording(name=name, provenance=prov, exchanges=exchanges)
+    extra = {k: v for k, v in data.items() if k not in _TOP_KEYS}
+    return Recording(name=name, provenance=prov, exchanges=exchanges, extra=extra)
 
 
 def load_recording(path: str | os.PathLike[str]) -> Recording:
@@ -314,14 +404,22 @@ class ReplayIndex:
                 best = (score, ex)
         return best[1] if best else None
 
-    def miss_message(self, method: str, path: str, body: Any) -> str:
+    def miss_message(self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None) -> str:
         names = ", ".join(f"{r.name}.json" for r in self.recordings) or "no recordings"
         text = f"Course gateway (replay): {method} {path} is not in the recording ({names})."
         near = self.closest(method, path, body)
         if near is not None:
             diff = None
-            if near.request.method != method or canonical_path(near.request.path) != canonical_path(path):
+            sent = {k.lower(): v for k, v in (headers or {}).items()}
+            same_route = urlsplit(near.request.path).path == urlsplit(path).path
+            if near.request.method != method or not same_route:
                 diff = f"recorded {near.request.method} {near.request.path}"
+            elif match_path(near.request.path) != match_path(path):
+                recorded_q, sent_q = urlsplit(near.request.path).query, urlsplit(path).query
+                diff = f"the query string: recorded {'?' + recorded_q!r}, the request sends {'?' + sent_q!r}"
+            elif canonical_body(near.request.body) == canonical_body(body) and near.request.match_headers:
+                h, v = next((h, v) for h, v in near.request.match_headers.items() if sent.get(h) != v)
+                diff = f"header {h}: recorded {v!r}, the request sends {sent.get(h, 'none')!r}"
             else:
                 try:
                     diff = first_difference(near.request.body, body)
@@ -336,21 +434,28 @@ class ReplayIndex:
 
 
 class Cursor:
-    """One client's position in a ReplayIndex: identical requests are served in recorded order,
-    then the last one repeats."""
+    """One client's position in a ReplayIndex. Identical requests are served in recorded order. Once a
+    sequence is used up, a POST starts it over (re-running a cell that samples, retries or fails shows
+    what it showed the first time) and a GET repeats the last answer (polling once more stays "ended")."""
 
     def __init__(self, index: ReplayIndex):
         self.index = index
-        self.used: dict[tuple[str, str, str], int] = {}
+        self.used: dict[tuple[Any, ...], int] = {}
 
-    def next(self, method: str, path: str, body: Any) -> Exchange | None:
-        key = (method, canonical_path(path), canonical_body(body))
-        found = self.index.by_key.get(key)
+    def next(self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None) -> Exchange | None:
+        key = (method, match_path(path), canonical_body(body))
+        sent = {k.lower(): v for k, v in (headers or {}).items()}
+        found = [
+            ex
+            for ex in self.index.by_key.get(key, [])
+            if all(sent.get(h) == v for h, v in ex.request.match_headers.items())
+        ]
         if not found:
             return None
-        n = self.used.get(key, 0)
-        self.used[key] = n + 1
-        return found[min(n, len(found) - 1)]
+        seq = (key, tuple(ex.index for ex in found))
+        n = self.used.get(seq, 0)
+        self.used[seq] = n + 1
+        return found[n % len(found)] if method == "POST" else found[min(n, len(found) - 1)]
 
 
 # --- saving -------------------------------------------------------------------------------------
@@ -360,6 +465,9 @@ def _exchange_json(ex: Exchange) -> dict[str, Any]:
     req: dict[str, Any] = {"method": ex.request.method, "path": ex.request.path}
     if ex.request.body is not None:
         req["body"] = ex.request.body
+    if ex.request.match_headers:
+        req["match_headers"] = ex.request.match_headers
+    req.update((k, v) for k, v in ex.request.extra.items() if k not in _REQUEST_KEYS)
     r = ex.response
     resp: dict[str, Any] = {"status": r.status, "headers": r.headers}
     if r.hold:
@@ -370,8 +478,10 @@ def _exchange_json(ex: Exchange) -> dict[str, Any]:
         resp["lines"] = r.lines
     else:
         resp["body"] = r.body
+    resp.update((k, v) for k, v in r.extra.items() if k not in _RESPONSE_KEYS)
     out: dict[str, Any] = {"label": ex.label} if ex.label else {}
     out.update(request=req, response=resp)
+    out.update((k, v) for k, v in ex.extra.items() if k not in _EXCHANGE_KEYS)
     return out
 
 
@@ -399,11 +509,22 @@ def dumps_recording(rec: Recording | dict[str, Any]) -> str:
 
 
 def save_recording(rec: Recording | dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write atomically: a temporary file in the same folder, renamed over the target when complete."""
+    """Write atomically: a temporary file in the same folder, renamed over the target when complete.
+
+    Refused (RecordingError, nothing written) when the recording would hold a key, a Bearer token or an
+    x-api-key value anywhere, plain or encoded: a recording is committed and shared.
+    """
     target = Path(path)
     text = dumps_recording(rec)
     data = json.loads(text)
     parse_recording(data, target.stem, str(target))  # never write what we could not load back
+    found = recording_secrets(data)
+    if found:
+        more = f" (and {len(found) - 1} more places)" if len(found) > 1 else ""
+        raise RecordingError(
+            f"{target.name}: not saved: {found[0]}{more}; remove it and record again "
+            "(a key belongs only in the x-api-key or Authorization header, which are never recorded)"
+        )
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:

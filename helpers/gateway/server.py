@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl
 from ..pricing import UnknownPriceError
 from .budget import BadRequest, BudgetExceeded, Ledger, LedgerError, worst_case
 from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message
-from .recordings import Cursor, Exchange, Recording, ReplayIndex, rewrite_urls
+from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls
 from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
 
 __all__ = ["Gateway", "LogEntry", "MAX_BODY_BYTES", "error_body"]
@@ -361,7 +361,8 @@ class _Handler(BaseHTTPRequestHandler):
         if gw.mode != "replay":
             self._forward(method, raw, body, seen)
             return
-        ex = gw._next(self.client_address[0], method, self.path, body)
+        sent = {h: v for h in MATCH_HEADERS if (v := self.headers.get(h)) is not None}
+        ex = gw._next(self.client_address[0], method, self.path, body, sent)
         if ex is None:
             problem = route_problem(method, self.path)
             if problem and problem[0] == 404:
@@ -369,7 +370,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_error(404, "not_found_error", problem[1])
                 return
             gw._log(LogEntry(method, logged, 400, "miss", **seen), self)
-            self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body))
+            self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body, sent))
             return
         gw._log(LogEntry(method, logged, ex.response.status, ex.response.kind, ex.describe(), **seen), self)
         gw._tally(self).add(gw.charges(ex))  # what the same call would cost live
@@ -774,10 +775,12 @@ class Gateway:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _next(self, client: str, method: str, path: str, body: Any) -> Exchange | None:
+    def _next(
+        self, client: str, method: str, path: str, body: Any, headers: dict[str, str] | None = None
+    ) -> Exchange | None:
         # Positions are kept per client address, so a room sharing one gateway do not consume each other's sequences.
         with self._lock:
-            return self._cursors.get_or_add(client).next(method, path, body)
+            return self._cursors.get_or_add(client).next(method, path, body, headers)
 
     def _log(self, entry: LogEntry, handler: Any = None) -> None:
         if len(entry.path) > 200:
@@ -805,7 +808,12 @@ class Gateway:
             frames = []
             for ev in ex.response.events or []:
                 data = ev["data"]
-                text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                if isinstance(data, str):
+                    text = data
+                elif ev["event"] == "ping":  # the API frames only its ping with a space: data: {"type": "ping"}
+                    text = json.dumps(data, ensure_ascii=False)
+                else:
+                    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
                 chunk = f"event: {ev['event']}\ndata: {text}\n\n".encode()
                 frames.append((float(ev["at"]), b"%x\r\n%s\r\n" % (len(chunk), chunk)))
             self._frames[key] = frames

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ..config import ConfigError
 from .recordings import is_allowed_header
+from .secrets import exchange_secrets
 
 __all__ = ["Upstream", "SseSplitter", "Recorder", "HOP_BY_HOP", "json_or_lines"]
 
@@ -91,9 +92,18 @@ class SseSplitter:
         return out
 
 
+_SEND_FIX = "send a key only in the x-api-key or Authorization header, which are never recorded"
+_ANSWER_FIX = "the answer repeats it: take the key out of what the notebook sends, then record again"
+
+
 @dataclass
 class Recorder:
-    """Exchanges in the order their requests arrived, in the recording format (allow-listed headers only)."""
+    """Exchanges in the order their requests arrived, in the recording format (allow-listed headers only).
+
+    Every exchange is scanned before it is kept: one that holds a key, a Bearer token or an x-api-key value
+    anywhere (path and query, request body, response headers, body, events or lines) is not kept and becomes a
+    failure naming the place, never the key, so `complete()` refuses and nothing of it can be saved.
+    """
 
     exchanges: list[dict[str, Any] | None] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -118,18 +128,28 @@ class Recorder:
         if body is not None:
             req["body"] = body
         kept = {k.lower(): v for k, v in headers.items() if is_allowed_header(k)}
+        exchange = {"request": req, "response": {"status": status, "headers": kept, **payload}}
+        found = exchange_secrets(exchange)
+        if found:  # the slot stays empty: the secret is not held a moment longer than the scan
+            more = f" (and {len(found) - 1} more places)" if len(found) > 1 else ""
+            fix = _SEND_FIX if found[0].startswith("request") else _ANSWER_FIX
+            self.fail(slot, f"{found[0]}{more}; {fix}")
+            return
         with self._lock:
-            self.exchanges[slot] = {"request": req, "response": {"status": status, "headers": kept, **payload}}
+            self.exchanges[slot] = exchange
 
     def fail(self, slot: int, why: str) -> None:
+        """Mark exchange `slot` as failed, for a one-line reason."""
         with self._lock:
-            self.failures.append(why)
+            self.failures.append(f"exchange {slot}: {why}")
 
     def complete(self) -> list[dict[str, Any]]:
-        """The captured exchanges; raises if any request never got a response."""
+        """The captured exchanges; raises if any failed or a request never got a response."""
         with self._lock:
+            if self.failures:
+                raise RuntimeError(f"recording failed: {self.failures[0]}")
             if any(x is None for x in self.exchanges):
-                raise RuntimeError("a request was still running or failed when recording ended")
+                raise RuntimeError("a request was still running when recording ended")
             return list(self.exchanges)  # type: ignore[arg-type]
 
 

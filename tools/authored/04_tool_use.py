@@ -7,6 +7,7 @@ with only the fields the response had. Tool results are what the notebook's own 
 
 import json
 
+import authoring
 from authoring import PRIMER_WEATHER_TOOLS, estimate_input_tokens, make_id, message_exchange, recording, usage
 
 from helpers.models import HAIKU, OPUS
@@ -81,7 +82,7 @@ def text(t):
 
 
 def tool_use(seed, name, inp):
-    return {"type": "tool_use", "id": make_id("toolu_", seed), "name": name, "input": inp}
+    return authoring.tool_use(make_id("toolu_", seed), name, inp)
 
 
 def result(call, content, is_error=False):
@@ -263,7 +264,7 @@ def pitfall():
             cut,
             "I'll check the current weather in Tokyo for",
             stop_reason="max_tokens",
-            use=usage(estimate_input_tokens(cut), 10),
+            use=usage(estimate_input_tokens(cut), 10, model=OPUS),
         )
     ]
 

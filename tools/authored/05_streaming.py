@@ -5,7 +5,7 @@ succeeds on retry) and the request a small web endpoint re-streams to a browser.
 Streams are paced like a real one: the first text after a few hundred milliseconds, then a steady rate.
 """
 
-from authoring import PRIMER_WEATHER_TOOLS, make_id, message, recording, stream_events, stream_exchange
+from authoring import PRIMER_WEATHER_TOOLS, make_id, message, recording, stream_events, stream_exchange, tool_use
 
 from helpers.models import OPUS
 
@@ -124,23 +124,14 @@ def failed_stream(label: str, request: dict, text: str, deltas: int) -> dict:
     return {
         "label": label,
         "request": {"method": "POST", "path": "/v1/messages", "body": request},
-        "response": {
-            "status": 200,
-            "headers": {"content-type": "text/event-stream; charset=utf-8", "request-id": make_id("req_", label)},
-            "events": events,
-        },
+        "response": {"status": 200, "headers": {"content-type": "text/event-stream; charset=utf-8"}, "events": events},
     }
 
 
 def build():
     weather_call = [
         {"type": "text", "text": "I'll check the current weather in Tokyo for you."},
-        {
-            "type": "tool_use",
-            "id": make_id("toolu_", "streamed weather call"),
-            "name": "get_weather",
-            "input": {"city": "Tokyo", "unit": "celsius"},
-        },
+        tool_use(make_id("toolu_", "streamed weather call"), "get_weather", {"city": "Tokyo", "unit": "celsius"}),
     ]
     return recording(
         [

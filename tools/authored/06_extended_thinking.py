@@ -1,9 +1,11 @@
 """Authored recording for 06_extended_thinking: the primer's thinking request, adaptive thinking at two
 efforts, display "omitted", a baseline without thinking, manual thinking on Haiku 4.5, a thinking + tools
-round trip, and the 400s the notebook demonstrates.
+round trip, the 400s the notebook demonstrates, and one streamed thinking exchange (thinking block start,
+thinking_delta..., signature_delta, then text) for the notebook to use.
 
 Signatures are placeholders (base64 of SHA-256 digests of a seed), deterministic and shaped like the
-API's, which the real API would reject. Error messages are the course's own wording in the API's envelope.
+API's, which the real API would reject. Error messages follow the API's own templates as public reports
+quote them (see the recording's note).
 """
 
 import base64
@@ -12,12 +14,12 @@ import json
 
 from authoring import (
     error_exchange,
-    estimate_input_tokens,
-    estimate_tokens,
     make_id,
     message_exchange,
     recording,
-    usage,
+    stream_exchange,
+    thinking_billed,
+    tool_use,
 )
 
 from helpers.models import HAIKU, OPUS
@@ -158,12 +160,7 @@ TOOL_THINKING = (
     "get_stock_level for A-113. Units already reserved for other orders are not available, so after the "
     "lookup I'll subtract the reserved units from the units on the shelf and compare the result with 40."
 )
-TOOL_USE = {
-    "type": "tool_use",
-    "id": make_id("toolu_", "primer 06 stock lookup"),
-    "name": "get_stock_level",
-    "input": {"sku": "A-113"},
-}
+TOOL_USE = tool_use(make_id("toolu_", "primer 06 stock lookup"), "get_stock_level", {"sku": "A-113"})
 TOOL_RESULT = json.dumps({"sku": "A-113", "on_shelf": 52, "reserved": 9})
 FINAL_THINKING = "52 on the shelf and 9 reserved leaves 43 free. 40 fits, and 43 - 40 = 3 free units remain."
 FINAL_ANSWER = (
@@ -211,10 +208,36 @@ FORCED_TOOL = {
 
 BAD = "invalid_request_error"
 
+# API error templates, as quoted in public reports of 2025-2026 (the course's requests filled in).
+BUDGET_ERROR = "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+DROPPED_ERROR = (
+    "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When "
+    "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the "
+    "lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from "
+    "previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at "
+    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
+SIGNATURE_ERROR = "messages.1.content.0: Invalid `signature` in `thinking` block"
+TEMPERATURE_ERROR = (
+    "`temperature` may only be set to 1 when thinking is enabled or in adaptive mode. Please consult our "
+    "documentation at https://platform.claude.com/docs/en/build-with-claude/extended-thinking"
+)
+FORCED_ERROR = "Thinking may not be enabled when tool_choice forces tool use."
+
+# 8. A streamed thinking exchange (not yet sent by a notebook cell): Haiku 4.5, manual thinking.
+STREAMED = dict(haiku(), messages=[{"role": "user", "content": "Is 391 a prime number? If not, give its factors."}],
+                stream=True)
+STREAMED_THINKING = (
+    "391 is odd, its digit sum is 13 so 3 does not divide it, and it does not end in 0 or 5. The square root "
+    "of 391 is just under 20, so I check primes up to 19. 7: 7 * 55 = 385, remainder 6. 11: 11 * 35 = 385, "
+    "remainder 6. 13: 13 * 30 = 390, remainder 1. 17: 17 * 23 = 391. So 391 = 17 * 23."
+)
+STREAMED_ANSWER = "No. 391 = 17 × 23, so it is not prime."
+
 
 def build():
     high = [thinking(HIGH_THINKING, "adaptive effort high"), text(HIGH_ANSWER)]
-    high_out = estimate_tokens(HIGH_THINKING + HIGH_ANSWER)
+    high_thinking = thinking_billed(adaptive("high"), high)
     omitted_req = adaptive(display="omitted")
     return recording(
         [
@@ -235,7 +258,7 @@ def build():
                 "adaptive display omitted",
                 omitted_req,
                 [dict(high[0], thinking="", signature=signature("adaptive display omitted")), high[1]],
-                use=usage(estimate_input_tokens(omitted_req), high_out),
+                thinking_tokens=high_thinking,
             ),
             message_exchange("no thinking (cost baseline)", PLAIN, PLAIN_ANSWER),
             message_exchange(
@@ -249,7 +272,7 @@ def build():
                 haiku(512),
                 400,
                 BAD,
-                "thinking.budget_tokens: 512 is below the minimum of 1024 (course-authored message).",
+                BUDGET_ERROR,
             ),
             message_exchange("tools step 1", TOOLS_FIRST, FIRST_CONTENT, stop_reason="tool_use"),
             message_exchange(
@@ -263,9 +286,7 @@ def build():
                 tools_second([TOOL_USE]),
                 400,
                 BAD,
-                "messages.1.content.0: this assistant turn ends in tool_use but starts without its thinking "
-                "block. With thinking on, send the assistant content back exactly as it was returned, "
-                "thinking first (course-authored message).",
+                DROPPED_ERROR,
             ),
             error_exchange(
                 "400 thinking edited",
@@ -273,8 +294,7 @@ def build():
                 tools_second([EDITED, TOOL_USE]),
                 400,
                 BAD,
-                "messages.1.content.0: the signature does not match this thinking block. Thinking blocks "
-                "must be passed back unmodified (course-authored message).",
+                SIGNATURE_ERROR,
             ),
             error_exchange(
                 "400 temperature with thinking",
@@ -282,8 +302,7 @@ def build():
                 haiku(temperature=0.5),
                 400,
                 BAD,
-                "temperature: thinking runs only at the default temperature of 1; remove temperature or set "
-                "it to 1 (course-authored message).",
+                TEMPERATURE_ERROR,
             ),
             error_exchange(
                 "400 forced tool_choice with thinking",
@@ -291,15 +310,23 @@ def build():
                 FORCED_TOOL,
                 400,
                 BAD,
-                "tool_choice: with thinking.type 'enabled', tool_choice must be 'auto' or 'none'; 'any' and "
-                "'tool' force a tool call (course-authored message).",
+                FORCED_ERROR,
+            ),
+            stream_exchange(
+                "haiku manual thinking, streamed",
+                STREAMED,
+                [thinking(STREAMED_THINKING, "haiku manual thinking, streamed"), text(STREAMED_ANSWER)],
+                first_token=0.5,
             ),
         ],
         models=[OPUS, HAIKU],
         note=(
             "Thinking signatures are placeholders (base64 of SHA-256 digests), which the real API would "
-            "reject; error messages are the course's wording in the API's error envelope. Thinking tokens "
-            "are estimated from the thinking text shown; with display 'omitted' they are billed like the "
-            "same request's visible thinking."
+            "reject. Error messages follow the API's templates as public reports of 2025-2026 quote them. "
+            "Billed thinking tokens are THINKING_FACTOR (3) times the estimate of the visible thinking text "
+            "(the summary Claude 4 models return is shorter than the reasoning billed), at most budget_tokens; "
+            "with display 'omitted' they are billed like the same request's visible thinking. Opus 4.6 "
+            "answers to thinking requests carry usage.output_tokens_details; Haiku 4.5's do not. The last "
+            "exchange (a streamed thinking answer) is not sent by the notebook yet."
         ),
     )

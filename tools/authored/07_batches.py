@@ -118,7 +118,7 @@ def batch_object(
 def succeeded(request: dict, seed: str) -> dict:
     body = request["params"]
     text = ANSWERS[request["custom_id"]]
-    use = usage(estimate_input_tokens(body), estimate_tokens(text), service_tier="batch")
+    use = usage(estimate_input_tokens(body), estimate_tokens(text), service_tier="batch", model=body["model"])
     return {
         "custom_id": request["custom_id"],
         "result": {"type": "succeeded", "message": message(body, text, seed=seed, use=use)},

@@ -74,7 +74,7 @@ def answer(label: str, body: dict[str, Any], text: str, *, read: str | None = No
     got = prefix_tokens(body, read) if read else 0
     put = prefix_tokens(body, write) - got if write else 0
     out = max(1, estimate_tokens(text))
-    use = usage(total - got - put, out, cache_read=got,
+    use = usage(total - got - put, out, cache_read=got, model=body["model"],
                 cache_write=put if ttl == "5m" else 0, cache_write_1h=put if ttl == "1h" else 0)
     return json_exchange(label, "/v1/messages", body, 200, message(body, text, seed=label, use=use))
 

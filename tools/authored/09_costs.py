@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from authoring import error_exchange, estimate_input_tokens, json_exchange, make_id, message_exchange, recording
+from authoring import (
+    error_exchange,
+    estimate_input_tokens,
+    json_exchange,
+    make_id,
+    message_exchange,
+    recording,
+    tool_use,
+)
 
 from helpers.models import HAIKU, OPUS, SONNET
 
@@ -135,12 +143,7 @@ def build() -> dict[str, Any]:
                 SUPPORT,
                 [
                     {"type": "text", "text": "Let me look up order 4417 for you."},
-                    {
-                        "type": "tool_use",
-                        "id": make_id("toolu_", "order 4417"),
-                        "name": "get_order_status",
-                        "input": {"order_id": "4417"},
-                    },
+                    tool_use(make_id("toolu_", "order 4417"), "get_order_status", {"order_id": "4417"}),
                 ],
                 stop_reason="tool_use",
             ),

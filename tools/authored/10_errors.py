@@ -1,9 +1,14 @@
 """Authored recording for 10_errors: rate-limit headers, a 429 then 200, error responses, a mid-stream error and
 a slow answer for the timeout demo.
 
-Error bodies use the API's envelope with a request_id; messages are the course's own words in the API's style.
-Rate-limit values are those of a new (tier 1) organization; reset times are RFC 3339, as the API sends them.
+Error bodies use the API's envelope with a request_id; messages follow the API's templates where public
+captures or reports show them (401, 429, 400 empty messages, 404, 500, 529) and say "course-authored" where no
+real text is known (413). Rate-limit values are those of a new (tier 1) organization; reset times are RFC 3339,
+token `remaining` values rounded to the thousand, as the API sends them.
 """
+
+import hashlib
+import uuid
 
 from authoring import error_exchange, json_exchange, make_id, message, message_exchange, recording, stream_events
 
@@ -59,8 +64,9 @@ SLOW = {"model": OPUS, "max_tokens": 1024, "messages": user("Please explain quan
 def limits(requests, input_tokens, output_tokens, *, used_requests, used_in, used_out, resets):
     """anthropic-ratelimit-* headers: limit, remaining and reset for requests, tokens, input and output tokens."""
     r_reset, in_reset, out_reset = resets
-    tokens = input_tokens + output_tokens
-    left_in, left_out = input_tokens - used_in, output_tokens - used_out
+    tokens = input_tokens + output_tokens  # the sum, as public captures show
+    left_in = round((input_tokens - used_in) / 1000) * 1000
+    left_out = round((output_tokens - used_out) / 1000) * 1000
     return {
         "anthropic-ratelimit-requests-limit": str(requests),
         "anthropic-ratelimit-requests-remaining": str(requests - used_requests),
@@ -82,19 +88,24 @@ FIRST_LIMITS = limits(
     resets=("2026-11-24T09:30:02Z", "2026-11-24T09:30:01Z", "2026-11-24T09:30:08Z"),
 )
 HAIKU_FULL = limits(
-    50, 50_000, 10_000, used_requests=50, used_in=3_100, used_out=9_800,
+    50, 50_000, 10_000, used_requests=50, used_in=3_100, used_out=2_300,
     resets=("2026-11-24T09:41:02Z", "2026-11-24T09:41:01Z", "2026-11-24T09:41:03Z"),
 )
 HAIKU_AFTER = limits(
-    50, 50_000, 10_000, used_requests=50, used_in=3_148, used_out=9_823,
+    50, 50_000, 10_000, used_requests=50, used_in=3_148, used_out=2_323,
     resets=("2026-11-24T09:41:03Z", "2026-11-24T09:41:02Z", "2026-11-24T09:41:04Z"),
 )
 
+# The API's 429 template; the organization id is a made-up one (a UUID from a hash), never a real org's.
+ORG = str(uuid.UUID(bytes=hashlib.sha256(b"primer course example organization").digest()[:16], version=4))
 RATE_LIMITED = (
-    "This request would exceed your organization's rate limit of 50 requests per minute for claude-haiku-4-5. "
-    "The response headers show your current usage and when it resets; wait before retrying, or lower your "
-    "request rate."
+    f"This request would exceed the rate limit for your organization ({ORG}) of 50 requests per minute. "
+    "For details, refer to: https://docs.anthropic.com/en/api/rate-limits. You can see the response headers "
+    "for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. "
+    "You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate "
+    "limit increase."
 )
+TIER_1 = {"requests": 50, "input-tokens": 30_000, "output-tokens": 8_000}
 
 
 def with_headers(label, request, text, headers):
@@ -186,7 +197,7 @@ def build():
             WRONG_KEY,
             401,
             "authentication_error",
-            "Invalid API key: check that it is complete and has not been revoked.",
+            "invalid x-api-key",
         ),
         error_exchange(
             "a typo in the model id",
@@ -210,7 +221,7 @@ def build():
             TOO_LARGE,
             413,
             "request_too_large",
-            "Request exceeds the maximum allowed number of bytes.",
+            "Request exceeds the maximum allowed number of bytes (course-authored message).",
         ),
         error_exchange(
             "the API is overloaded",
@@ -227,6 +238,7 @@ def build():
     return recording(
         exchanges,
         models=[OPUS, HAIKU],
+        limits=TIER_1,
         note="Error responses, rate-limit headers and their values are authored examples of the API's behaviour "
         "(a tier 1 organization); the 413 exchange stands in for a body over 32 MB and is not sent by the notebook.",
     )

@@ -1,0 +1,89 @@
+"""helpers.models: the course's models are not deprecated in the installed SDK, and the lineup's facts hang
+together. Also notebook 00's self-check (which mode?), which has no test module of its own."""
+
+from __future__ import annotations
+
+import anthropic
+import pytest
+
+from helpers.checks import start_here
+from helpers.models import HAIKU, KNOWN, LINEUP, MODELS, OPUS, SONNET, current_lineup, model_info, sdk_deprecations
+from helpers.pricing import PRICES, UNPRICED
+
+FIX = (
+    "change the model in helpers/models.py (and its price in helpers/pricing.py), then rebuild the recordings "
+    "and outputs with `make authored outputs` (authored) or `make record` (real responses)"
+)
+
+
+def _deprecation_problems(deprecated: dict[str, str] | None = None) -> list[str]:
+    found = sdk_deprecations(deprecated=deprecated)
+    return [
+        f"{model} is deprecated in anthropic {anthropic.__version__} (end of life {eol}): {FIX}."
+        for model, eol in found.items()
+    ]
+
+
+def test_no_course_model_is_deprecated_in_the_installed_sdk():
+    problems = _deprecation_problems()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_check_fails_for_a_deprecated_model_and_says_what_to_do():
+    fake = {f"{SONNET}-20260217": "March 1st, 2027", "claude-nonexistent-1": "today"}  # a dated id counts
+    problems = _deprecation_problems(fake)
+    assert len(problems) == 1 and SONNET in problems[0] and "March 1st, 2027" in problems[0]
+    assert "helpers/models.py" in problems[0] and "make record" in problems[0]
+    assert sdk_deprecations([HAIKU], {HAIKU: "soon"}) == {HAIKU: "soon"}
+
+
+def test_the_sdk_table_is_where_2_15_keeps_it():
+    from anthropic._data import DEPRECATED_MODELS
+
+    assert isinstance(DEPRECATED_MODELS, dict) and all(isinstance(v, str) for v in DEPRECATED_MODELS.values())
+
+
+def test_worked_examples_stay_on_the_primers_models_and_the_lineup_is_current():
+    assert (OPUS, SONNET, HAIKU) == ("claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5")
+    assert {m.status for m in MODELS.values()} == {"legacy"}
+    assert {m.status for m in LINEUP.values()} == {"current"} and not set(MODELS) & set(LINEUP)
+    assert model_info(SONNET).max_output == 128_000  # the Sonnet 4.6 page now says 128K (it said 64K)
+    assert [m.id for m in current_lineup(everyone=True)] == [m for m in LINEUP if LINEUP[m].access == "everyone"]
+    assert model_info("claude-opus-5-5").thinking == "adaptive (always on)"
+    assert model_info(OPUS).page == "https://platform.claude.com/docs/en/models/opus-4-6/overview"
+
+
+def test_every_named_model_has_a_price_or_a_reason():
+    assert set(KNOWN) == set(PRICES) | set(UNPRICED) and not set(PRICES) & set(UNPRICED)
+
+
+# --- notebook 00: which mode? ---------------------------------------------------------------------------
+
+
+def test_modes_check_right_answer():
+    assert start_here.check_modes({"a": "replay", "b": "live", "c": "replay", "d": "Live", "e": "error"}).ok
+
+
+def test_modes_check_left_with_dots_says_replace_each():
+    r = start_here.check_modes({"a": ..., "b": ..., "c": ..., "d": ..., "e": ...})
+    assert r.problems == ['Replace each ... with "replay", "live", "record" or "error".']
+    assert "Ellipsis" not in repr(r)
+
+
+@pytest.mark.parametrize(
+    "wrong, fragment",
+    [
+        ({"d": "error"}, "Scenario d: 'error' is not it; PRIMER_MODE is read case-insensitively"),
+        ({"c": "live"}, "Scenario c: 'live' is not it; PRIMER_MODE wins when it is set"),
+    ],
+)
+def test_modes_check_wrong_answers_name_the_rule_of_that_scenario(wrong, fragment):
+    right = {"a": "replay", "b": "live", "c": "replay", "d": "live", "e": "error"}
+    r = start_here.check_modes({**right, **wrong})
+    assert not r.ok and len(r.problems) == 1 and r.problems[0].startswith(fragment), r.problems
+    assert "a key with PRIMER_MODE unset" not in r.problems[0]  # the hint fits the scenario, not another
+
+
+def test_modes_check_partly_filled_names_what_is_left():
+    r = start_here.check_modes({"a": "replay", "b": ..., "c": "replay", "d": "live", "e": "error"})
+    assert r.problems == ["Scenario b: replace ... with your prediction."]
