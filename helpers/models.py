@@ -75,12 +75,12 @@ class ModelInfo:
         return _PAGE.format(self.id.removeprefix("claude-"))
 
 
-# The worked examples' models: every notebook and recording calls these (legacy since the 5.5 models).
-MODELS: dict[str, ModelInfo] = {
-    OPUS: ModelInfo(OPUS, "Claude Opus 4.6", 1_000_000, 128_000, "adaptive", 4096, "legacy"),
-    SONNET: ModelInfo(SONNET, "Claude Sonnet 4.6", 1_000_000, 128_000, "adaptive", 2048, "legacy"),
-    HAIKU: ModelInfo(HAIKU, "Claude Haiku 4.5", 200_000, 64_000, "manual", 4096, "legacy"),
-}
+# The primer's models, legacy since the 5.5 models (the worked examples call them today).
+_LEGACY = (
+    ModelInfo("claude-opus-4-6", "Claude Opus 4.6", 1_000_000, 128_000, "adaptive", 4096, "legacy"),
+    ModelInfo("claude-sonnet-4-6", "Claude Sonnet 4.6", 1_000_000, 128_000, "adaptive", 2048, "legacy"),
+    ModelInfo("claude-haiku-4-5", "Claude Haiku 4.5", 200_000, 64_000, "manual", 4096, "legacy"),
+)
 
 # Today's current lineup (models overview, read 2026-12-02), most capable first.
 LINEUP: dict[str, ModelInfo] = {
@@ -101,7 +101,11 @@ LINEUP: dict[str, ModelInfo] = {
     )
 }
 
-KNOWN: dict[str, ModelInfo] = {**MODELS, **LINEUP}  # every model the course names
+KNOWN: dict[str, ModelInfo] = {**{m.id: m for m in _LEGACY}, **LINEUP}  # every model the course names
+
+# The three models every notebook and recording calls: changing OPUS, SONNET or HAIKU above is the whole
+# switch (then `make authored outputs`); their facts come from KNOWN.
+MODELS: dict[str, ModelInfo] = {m: KNOWN[m] for m in (OPUS, SONNET, HAIKU)}
 
 _DATED = re.compile(r"^(?P<base>.+)-\d{8}$")
 
