@@ -551,3 +551,12 @@ def test_the_sample_leaks_three_fake_keys():
     found = scan_notebook(NOTEBOOKS_DIR / "data" / "leaky_notebook.json")
     assert [(f.cell, f.where, f.line) for f in found] == [(1, "source", 4), (2, "output 0", 1), (3, "output 0", 2)]
     assert all(isinstance(f, KeyFinding) and f.preview.endswith("-…") for f in found)
+    # notebook 10 prints these lines: a plain finding reads as it always did
+    assert str(found[0]) == "cell 1, source, line 4: sk-ant-api03-… (51 characters)"
+
+
+def test_a_finding_says_how_the_key_was_hidden():
+    found = scan_text("x\n" + API_KEY.replace("-", "%2D"), cell=0, where="output 1")
+    assert str(found[0]) == f"cell 0, output 1, line 2: sk-ant-api03-… ({len(API_KEY)} characters, percent-encoded)"
+    top = KeyFinding(None, "top level", 1, "sk-ant-api03-…", 51, "base64-encoded")
+    assert str(top) == "notebook, top level, line 1: sk-ant-api03-… (51 characters, base64-encoded)"

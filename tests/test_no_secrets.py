@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from helpers.gateway.secrets import recording_secrets
 
 # The one file that holds fake keys on purpose: notebook 10 runs the scanner on it.
 FIXTURES = {"notebooks/data/leaky_notebook.json": 3}
-SCAN_SECONDS = 5.0  # about 0.2 s today; the bound catches a scanner that went quadratic, not a slow machine
 
 
 def tracked_files() -> list[Path]:
@@ -44,7 +42,6 @@ def test_no_tracked_file_holds_a_key_shaped_string():
     files = tracked_files()
     assert any(p.suffix == ".ipynb" for p in files) and any(p.suffix == ".md" for p in files)
     problems = []
-    started = time.perf_counter()
     for path in files:
         rel = path.relative_to(REPO_ROOT).as_posix()
         found = scan_file(path)
@@ -54,9 +51,7 @@ def test_no_tracked_file_holds_a_key_shaped_string():
             assert len(found) == FIXTURES[rel], f"{rel}: the fixture should hold exactly {FIXTURES[rel]} fake keys"
             continue
         problems += [f"{rel}: {f}" for f in found]
-    elapsed = time.perf_counter() - started
     assert problems == [], "\n".join(problems)
-    assert elapsed < SCAN_SECONDS, f"the repository scan took {elapsed:.1f} s; keep it well under a second"
 
 
 def test_the_fixture_keys_are_found_as_a_notebook_too():

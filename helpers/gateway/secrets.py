@@ -359,35 +359,48 @@ def find_secrets(text: str) -> list[Finding]:
 # --- JSON values, exchanges and recordings -----------------------------------------------------------------
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-/]{1,40}")
+_HIDDEN = object()  # stands for an object key that holds a secret, in a path
 
 
-def _child(path: str, name: str) -> str:
-    shown = name if _NAME.fullmatch(name) else json.dumps(name[:40])  # one line, whatever the name holds
-    return f"{path}.{shown}" if path else shown
+def _render(parts: tuple[Any, ...]) -> str:
+    """A path from its parts: names joined by dots, list positions in brackets; any name on one line."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            continue
+        shown = "…" if part is _HIDDEN else part if _NAME.fullmatch(part) else json.dumps(part[:40])
+        out += f".{shown}" if out else shown
+    return out
 
 
 def find_in_json(value: Any, path: str = "") -> list[tuple[str, Finding]]:
     """(path, finding) for every secret in a parsed JSON value: each string, object key included, on its own.
 
-    Paths read `metadata.user_id` or `messages[0].content`; an object key that holds a secret is reported at
-    its parent's path and shown as `…` below it, so a path never repeats what it names.
+    Paths read `metadata.user_id` or `messages[0].content` (after `path`, if given); an object key that holds a
+    secret is reported at its parent's path and shown as `…` below it, so a path never repeats what it names.
     """
-    out: list[tuple[str, Finding]] = []
-    stack: list[tuple[str, Any]] = [(path, value)]
-    while stack:  # iterative: a body may nest deeply
-        where, node = stack.pop()
+    found: list[tuple[tuple[Any, ...], Finding]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), value)]
+    while stack:  # iterative: a body may nest deeply; paths are rendered only for findings
+        parts, node = stack.pop()
         if isinstance(node, str):
-            out += [(where, f) for f in find_secrets(node)]
+            if len(node) >= _SHORTEST:
+                found += [(parts, f) for f in find_secrets(node)]
         elif isinstance(node, Mapping):
             children = []
             for k, v in node.items():
                 name = str(k)
-                hits = find_secrets(name)
-                out += [(where, f) for f in hits]
-                children.append((_child(where, "…" if hits else name), v))
+                hits = find_secrets(name) if len(name) >= _SHORTEST else []
+                found += [(parts, f) for f in hits]
+                children.append(((*parts, _HIDDEN if hits else name), v))
             stack.extend(reversed(children))
         elif isinstance(node, (list, tuple)):
-            stack.extend(reversed([(f"{where}[{i}]", v) for i, v in enumerate(node)]))
+            stack.extend(reversed([((*parts, i), v) for i, v in enumerate(node)]))
+    out = []
+    for parts, f in found:
+        rest = _render(parts)
+        out.append((f"{path}.{rest}" if path and rest and not rest.startswith("[") else path + rest, f))
     return out
 
 
