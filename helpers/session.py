@@ -209,6 +209,25 @@ def _setup_own(name: str) -> Session:
     return Session(name, mode, gateway.url, gateway, banner)
 
 
+def _one_line_api_errors() -> None:
+    """In a notebook, show an API error as one line (type, status and the API's message), as the stored
+    outputs do, instead of a screen of SDK internals; `%tb` still prints the whole traceback."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    import anthropic
+
+    def one_line(self: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
+        sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # what %tb shows in full
+        stb = [f"{etype.__name__}: {value}", "(the SDK's full traceback: run %tb in the next cell)"]
+        self._showtraceback(etype, value, stb)  # IPython leaves displaying to the handler
+        return stb
+
+    shell.set_custom_exc((anthropic.APIError,), one_line)
+
+
 def setup(name: str) -> None:
     """Start the course for notebook `name` (e.g. "01_first_request") and print one banner line."""
     global _current
@@ -228,4 +247,5 @@ def setup(name: str) -> None:
         from .display import register_formatters
 
         register_formatters()
+        _one_line_api_errors()
     print(session.banner)

@@ -228,3 +228,23 @@ def test_bad_budget_is_one_line():
     assert budget_cap({}) == 2.0
     with pytest.raises(ConfigError, match="PRIMER_BUDGET_USD"):
         budget_cap({"PRIMER_BUDGET_USD": "lots"})
+
+
+def test_in_a_notebook_an_api_error_shows_as_one_line(capsys):
+    import anthropic
+    import httpx2
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        session._one_line_api_errors()
+        shell.user_ns["err"] = anthropic.APIConnectionError(request=httpx2.Request("POST", "http://127.0.0.1:9/v1"))
+        shell.run_cell("raise err")
+        out = capsys.readouterr().out
+        assert "APIConnectionError: Connection error." in out and "%tb" in out
+        assert "Traceback (most recent call last)" not in out, "no screen of SDK internals"
+        shell.run_cell("raise ValueError('other errors keep their traceback')")
+        assert "Traceback (most recent call last)" in capsys.readouterr().out
+    finally:
+        shell.set_custom_exc((), None)
+        InteractiveShell.clear_instance()
