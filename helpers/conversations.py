@@ -1,8 +1,10 @@
-"""Conversations for 02_system_prompts: validity, trimming, summarizing, a side-by-side view and a chat widget.
+"""Conversations for 02_system_prompts: a validity check, a side-by-side view and a chat widget.
 
 A conversation is the `messages` list of a Messages request: dicts with a `role` ("user" or "assistant")
 and `content` (a string or a list of content blocks). The course keeps every history it builds valid:
-it starts with a user turn and the roles alternate, which is what the models are trained on. The chat
+it starts with a user turn and the roles alternate, which is what the models are trained on. Trimming and
+summarizing a history are teaching logic, so notebook 02 writes them in its cells; this module only checks
+a conversation (`conversation_problems`) and draws (`side_by_side`, the chat transcript). The chat
 logic (`ChatSession.send`) is plain Python so tests drive it without a browser; `ChatWidget` only wires
 it to ipywidgets, which are imported when a widget is built, never by the core.
 """
@@ -10,7 +12,7 @@ it to ipywidgets, which are imported when a widget is built, never by the core.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +23,6 @@ __all__ = [
     "conversation_problems",
     "require_valid",
     "text_of",
-    "Trimmed",
-    "trim_to_budget",
-    "split_history",
-    "as_transcript",
-    "with_summary",
     "side_by_side",
     "TranscriptEntry",
     "ChatSession",
@@ -112,84 +109,6 @@ def text_of(content: Any) -> str:
     if isinstance(content, list):
         return "".join(str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text")
     raise TypeError(f"content must be a string or a list of blocks, got {type(content).__name__}")
-
-
-@dataclass(frozen=True)
-class Trimmed:
-    """What `trim_to_budget` kept: the messages, their token count and how many old messages were dropped."""
-
-    messages: list[Message]
-    tokens: int
-    dropped: int
-
-
-def _positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
-    low = 0 if allow_zero else 1
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
-    return value
-
-
-def trim_to_budget(messages: Sequence[Message], budget: int, count: Callable[[list[Message]], int]) -> Trimmed:
-    """Drop the oldest turns until `count(messages) <= budget`, keeping the conversation valid.
-
-    `messages` must be valid and end with the user's new message. Turns go in pairs (a user turn and
-    its answer) so the result still starts with a user turn; the newest message is never dropped.
-    `count` is called once per candidate (e.g. with the count_tokens endpoint). Raises ValueError when
-    even the newest message alone is over the budget. The input list is not changed.
-    """
-    require_valid(messages, must_end_with_user=True)
-    _positive_int(budget, "budget")
-    kept = list(messages)
-    dropped = 0
-    while True:
-        tokens = count(list(kept))
-        if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
-            raise ValueError(f"count() must return a token count (an int >= 0), got {tokens!r}.")
-        if tokens <= budget:
-            return Trimmed(kept, tokens, dropped)
-        if len(kept) == 1:
-            raise ValueError(
-                f"The newest message alone needs {tokens} tokens, over the budget of {budget}: "
-                "shorten it or raise the budget."
-            )
-        kept = kept[2:]  # one user turn and its answer: the result starts with a user turn again
-        dropped += 2
-
-
-def split_history(messages: Sequence[Message], keep_turns: int) -> tuple[list[Message], list[Message]]:
-    """Split a conversation that ends with the user's new message into (old, recent) for summarizing.
-
-    `recent` is the last `keep_turns` exchanges plus the new message, so it starts with a user turn;
-    `old` is everything before (empty when there is nothing to summarize). Both stay valid.
-    """
-    require_valid(messages, must_end_with_user=True)
-    _positive_int(keep_turns, "keep_turns", allow_zero=True)
-    cut = max(0, len(messages) - (2 * keep_turns + 1))
-    return list(messages[:cut]), list(messages[cut:])
-
-
-def as_transcript(messages: Sequence[Message]) -> str:
-    """A plain-text transcript ("User: ...", "Assistant: ...") to hand to a summarizing request."""
-    require_valid(messages)
-    names = {"user": "User", "assistant": "Assistant"}
-    return "\n\n".join(f"{names[m['role']]}: {text_of(m['content'])}" for m in messages)
-
-
-def with_summary(summary: str, recent: Sequence[Message]) -> list[Message]:
-    """`recent` with `summary` put in front of its first user turn, as a text block of its own.
-
-    Merging into the first user turn (rather than adding a turn) keeps the conversation starting with
-    a user turn and alternating. The input is not changed.
-    """
-    if not isinstance(summary, str) or not summary.strip():
-        raise ValueError(f"summary must be non-empty text, got {summary!r}.")
-    require_valid(recent)
-    first = recent[0]
-    content = first["content"]
-    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
-    note = {"type": "text", "text": f"Summary of our conversation so far:\n{summary.strip()}"}
-    return [{"role": "user", "content": [note, *blocks]}, *recent[1:]]
 
 
 def side_by_side(left: Any, right: Any, left_title: str, right_title: str) -> Card:

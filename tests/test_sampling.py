@@ -251,3 +251,50 @@ def test_identical_requests_get_the_recorded_samples_in_order() -> None:
         with pytest.raises(TypeError, match="unexpected keyword argument 'temperature'"):
             pinned.messages.create(temperature=0.2, **{k: v for k, v in kwargs.items() if k != "extra_body"})
         assert len(gw.log) == 9
+
+
+# --- leaving temperature out (Exercise 1) and the version-conditioned recording --------------------------
+
+
+def test_settings_left_out_is_the_default_temperature() -> None:
+    # {} sends no temperature: the default 1.0 suits brainstorming and is never blamed on top_p
+    res = check.check_settings(dict(GOOD, launch_taglines={}))
+    assert res.ok and "default 1.0" in res.note
+
+
+@pytest.mark.parametrize("task", ["help_chat", "ticket_router"])
+def test_settings_left_out_where_the_default_does_not_suit(task: str) -> None:
+    res = check.check_settings(dict(GOOD, **{task: {}}))
+    assert not res.ok and len(res.problems) == 1
+    problem = res.problems[0]
+    assert problem.startswith(task) and "default 1.0" in problem and "top_p" not in problem
+
+
+def test_unpinned_sampling_request_gets_the_400_live_gives() -> None:
+    from anthropic._constants import ANTHROPIC_API_VERSION
+
+    kwargs = {
+        "model": "claude-haiku-4-5",
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": "Name a fruit. Reply with one word."}],
+        "extra_body": {"temperature": 1.0},
+    }
+    with Gateway([RECORDING], speed=0) as gw:
+        plain = anthropic.Anthropic(base_url=gw.url, api_key="test-key", max_retries=0)
+        for _ in range(2):  # every time, not only the first
+            with pytest.raises(anthropic.BadRequestError, match="temperature: Extra inputs are not permitted"):
+                plain.messages.create(**kwargs)
+        assert {e.version for e in gw.log} == {ANTHROPIC_API_VERSION}
+
+
+def test_every_sampling_exchange_is_pinned_or_refused() -> None:
+    from anthropic._constants import ANTHROPIC_API_VERSION
+
+    for e in RECORDING.exchanges:
+        body = e.request.body
+        if not any(k in body for k in ("temperature", "top_p", "top_k")):
+            continue
+        version = e.request.match_headers.get("anthropic-version")
+        assert version in ("2023-06-01", ANTHROPIC_API_VERSION), e.label
+        if version == ANTHROPIC_API_VERSION:
+            assert e.response.status == 400 and "Extra inputs are not permitted" in e.response.body["error"]["message"]

@@ -309,10 +309,15 @@ def json_exchange(
     *,
     method: str = "POST",
     extra_headers: dict[str, str] | None = None,
+    match_headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    """One exchange; `match_headers` (e.g. {"anthropic-version": "2023-06-01"}) makes replay answer it only to
+    requests that carry those header values."""
     req: dict[str, Any] = {"method": method, "path": path}
     if body is not None:
         req["body"] = body
+    if match_headers:
+        req["match_headers"] = dict(match_headers)
     return {
         "label": label,
         "request": req,
@@ -323,8 +328,10 @@ def json_exchange(
 def message_exchange(
     label: str, request: dict[str, Any], content: list[dict[str, Any]] | str, **kw: Any
 ) -> dict[str, Any]:
-    """A POST /v1/messages exchange answered by `message(...)`."""
-    return json_exchange(label, "/v1/messages", request, 200, message(request, content, seed=label, **kw))
+    """A POST /v1/messages exchange answered by `message(...)`; `match_headers=` as in `json_exchange`."""
+    match_headers = kw.pop("match_headers", None)
+    body = message(request, content, seed=label, **kw)
+    return json_exchange(label, "/v1/messages", request, 200, body, match_headers=match_headers)
 
 
 def error_exchange(
@@ -337,9 +344,12 @@ def error_exchange(
     *,
     method: str = "POST",
     extra_headers: dict[str, str] | None = None,
+    match_headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     envelope = {"type": "error", "error": {"type": kind, "message": text}, "request_id": make_id("req_", label)}
-    return json_exchange(label, path, body, status, envelope, method=method, extra_headers=extra_headers)
+    return json_exchange(
+        label, path, body, status, envelope, method=method, extra_headers=extra_headers, match_headers=match_headers
+    )
 
 
 _WORD = re.compile(r"\S+\s*|\s+")

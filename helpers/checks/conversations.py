@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,14 @@ FIRST_ANSWER = 'You say "merci". For example: "Merci pour le café." (Thank you 
 NEW_QUESTION = "And how do I say thank you very much?"
 
 
+# The role is judged by word stems, not exact words, so "You teach French patiently to beginners." passes as
+# well as "You are a patient French tutor." or "Tu es un professeur de français."; a prompt that mentions
+# French without any teaching ("You are a French chef.") does not.
+_WORD = re.compile(r"\w+")
+_SUBJECT = ("french", "français", "francais")
+_TEACHING = ("teach", "tutor", "instruct", "coach", "lesson", "learn", "educat", "mentor", "professeur")
+
+
 def _system_problems(system: Any) -> list[str]:
     if system is None:
         return ["Add a top-level 'system' key: the tutor's role belongs in the system prompt."]
@@ -35,15 +44,18 @@ def _system_problems(system: Any) -> list[str]:
         text = system
     else:
         return [f"system must be a string or a list of text blocks, got {type(system).__name__}."]
-    low = text.lower()
+    words = _WORD.findall(text.casefold())
     problems = []
     if not text.strip():
         problems.append("The system prompt is empty.")
     else:
-        if "french" not in low:
+        if not any(w.startswith(_SUBJECT) for w in words):
             problems.append("Say in the system prompt that Claude teaches French (it does not mention 'French').")
-        if "tutor" not in low and "teacher" not in low:
-            problems.append("Give Claude its role in the system prompt: a tutor (or teacher).")
+        if not any(w.startswith(_TEACHING) for w in words):
+            problems.append(
+                "Give Claude its role in the system prompt: someone who teaches French (for example 'tutor', "
+                "'teacher' or 'you teach'); it says nothing about teaching."
+            )
     return problems
 
 

@@ -7,7 +7,15 @@ from typing import Any
 
 from . import Result, result, unfilled
 
-__all__ = ["TASKS", "check_settings", "StopCase", "STOP_CASES", "STOP_REASONS", "check_stop_reasons"]
+__all__ = [
+    "TASKS",
+    "DEFAULT_TEMPERATURE",
+    "check_settings",
+    "StopCase",
+    "STOP_CASES",
+    "STOP_REASONS",
+    "check_stop_reasons",
+]
 
 # task name -> (what the task is, lowest and highest temperature that suits it, why)
 TASKS: dict[str, tuple[str, float, float, str]] = {
@@ -33,12 +41,19 @@ TASKS: dict[str, tuple[str, float, float, str]] = {
 }
 
 
+# What the API uses when a request sends no temperature (docs: 0 to 1, default 1).
+DEFAULT_TEMPERATURE = 1.0
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def check_settings(settings: Any) -> Result:
-    """Exercise 1: for each task in TASKS, the extra_body you would send, e.g. {"temperature": 0.5}."""
+    """Exercise 1: for each task in TASKS, the extra_body you would send, e.g. {"temperature": 0.5}.
+
+    `{}` (temperature left out) is judged as the API's default, 1.0: right for brainstorming, wrong where the
+    primer's row is lower."""
     title = "Your sampling settings"
     if not isinstance(settings, dict):
         return result(title, ["Give a dict mapping each task name to the extra_body you would send."])
@@ -64,11 +79,19 @@ def check_settings(settings: Any) -> Result:
         if unknown:
             problems.append(f"{name}: only sampling settings belong here; unexpected {sorted(unknown)}.")
             continue
-        if "temperature" not in value:
+        if "top_p" in value:
             problems.append(f"{name}: this exercise is about temperature; set {{'temperature': ...}} instead of top_p.")
             continue
-        t = value["temperature"]
-        if not _is_number(t):
+        left_out = "temperature" not in value
+        t = value.get("temperature", DEFAULT_TEMPERATURE)  # {} sends nothing: the API's default applies
+        if left_out and not low <= t <= high:
+            problems.append(
+                f"{name} ({task}): {{}} sends no temperature, so the default {DEFAULT_TEMPERATURE} applies, and that "
+                f"does not suit it; {why}. Set {{'temperature': ...}} on the pinned client."
+            )
+        elif left_out:
+            notes.append(f"{name}: no temperature sends the default {DEFAULT_TEMPERATURE}, which suits it; {why}.")
+        elif not _is_number(t):
             problems.append(f"{name}: temperature must be a number from 0 to 1, got {t!r}.")
         elif not 0 <= t <= 1:
             problems.append(f"{name}: {t} is outside the API's range; temperature runs from 0 to 1.")
@@ -82,7 +105,15 @@ def check_settings(settings: Any) -> Result:
     return result(title, problems, " ".join(notes))
 
 
-STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal")
+STOP_REASONS = (
+    "end_turn",
+    "max_tokens",
+    "stop_sequence",
+    "tool_use",
+    "pause_turn",
+    "refusal",
+    "model_context_window_exceeded",
+)
 
 
 @dataclass(frozen=True)

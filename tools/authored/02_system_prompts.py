@@ -1,15 +1,59 @@
-"""Authored recording for 02_system_prompts: system prompts, the primer's chat(), a long conversation, trimming,
-summarizing and a chat widget.
+"""Authored recording for 02_system_prompts: system prompts, the primer's chat(), a long conversation, the
+models' context windows, top-level cache_control, trimming, summarizing and a chat widget.
 
-The trimming and summarizing requests are derived by running the course's own helpers
-(helpers.conversations) with the authoring estimator as the token counter, so the recording holds exactly
-the count_tokens requests the notebook's trim loop will send.
+The trimming and summarizing requests are derived by running the same code as the notebook's cells (copied
+below: the notebook shows it, no helper holds it) with the authoring estimator as the token counter, so the
+recording holds exactly the count_tokens requests the notebook's trim loop will send.
 """
 
 from authoring import error_exchange, estimate_input_tokens, json_exchange, message_exchange, recording
 
-from helpers.conversations import as_transcript, split_history, trim_to_budget, with_summary
-from helpers.models import HAIKU, OPUS
+from helpers.models import HAIKU, OPUS, model_info
+
+# --- the notebook's trimming and summarizing code, unchanged ----------------------------------------------
+
+
+def trim_to_budget(messages, budget, count):
+    kept = list(messages)
+    while (tokens := count(kept)) > budget:
+        if len(kept) == 1:
+            raise ValueError(f"the new message alone needs {tokens} tokens, over the budget of {budget}")
+        kept = kept[2:]
+    return kept, tokens
+
+
+def split_history(messages, keep_turns):
+    cut = max(0, len(messages) - (2 * keep_turns + 1))
+    return messages[:cut], messages[cut:]
+
+
+def as_transcript(messages):
+    names = {"user": "User", "assistant": "Assistant"}
+    return "\n\n".join(f"{names[m['role']]}: {m['content']}" for m in messages)
+
+
+def with_summary(summary, recent):
+    note = {"type": "text", "text": f"Summary of our conversation so far:\n{summary.strip()}"}
+    first = {"role": "user", "content": [note, {"type": "text", "text": recent[0]["content"]}]}
+    return [first, *recent[1:]]
+
+
+def model_entry(model_id, name, created):
+    """A Models API entry (as notebook 09's recording has them), its limits from helpers.models."""
+    info = model_info(model_id)
+    return {
+        "type": "model",
+        "id": model_id,
+        "display_name": name,
+        "created_at": created,
+        "lifecycle": "active",
+        "deprecated_at": None,
+        "retires_at": None,
+        "line": name.split()[1].lower(),
+        "max_input_tokens": info.context_window,
+        "max_tokens": info.max_output,
+    }
+
 
 # --- 1. The primer's system prompt, and the same question without one ----------------------------------
 
@@ -247,6 +291,27 @@ def build():
         history.append(_assistant(answer))
     pending = [*history, _user(NEXT)]
 
+    # Turn 8 again with top-level cache_control: the prefix is under Opus 4.6's 4,096-token minimum, so the
+    # API caches nothing and says so only through zero cache counts in usage.
+    last = {"model": OPUS, "max_tokens": 1024, "system": COACH, "messages": history[:-1]}
+    ex.append(
+        message_exchange(
+            "garden turn 8 with top-level cache_control",
+            {**last, "cache_control": {"type": "ephemeral"}},
+            GARDEN[-1][1],
+        )
+    )
+
+    # The context windows, from the Models API (as the SDK's client.models.retrieve asks for them).
+    for model_id, name, created in (
+        (OPUS, "Claude Opus 4.6", "2026-02-05T00:00:00Z"),
+        (HAIKU, "Claude Haiku 4.5", "2025-10-15T00:00:00Z"),
+    ):
+        entry = model_entry(model_id, name, created)
+        if model_id == HAIKU:
+            entry["id"] = "claude-haiku-4-5-20251001"  # the alias resolves to the dated id
+        ex.append(json_exchange(f"retrieve {model_id}", f"/v1/models/{model_id}", None, 200, entry, method="GET"))
+
     # Trimming: the notebook's count() calls count_tokens once per candidate; record each one.
     counted = []
 
@@ -255,12 +320,12 @@ def build():
         counted.append(_count_exchange(label, messages))
         return estimate_input_tokens({"system": COACH, "messages": messages})
 
-    trimmed = trim_to_budget(pending, BUDGET, count)
+    trimmed, _ = trim_to_budget(pending, BUDGET, count)
     ex += counted
     ex.append(
         message_exchange(
             "answer after trimming",
-            {"model": OPUS, "max_tokens": 1024, "system": COACH, "messages": trimmed.messages},
+            {"model": OPUS, "max_tokens": 1024, "system": COACH, "messages": trimmed},
             AFTER_TRIM_REPLY,
         )
     )

@@ -1,14 +1,29 @@
-"""Authored recording for 03_temperature: sampling parameters on SDK 2.x, a temperature experiment,
-top_p, stop_sequences and one example per row of the primer's temperature table.
+"""Authored recording for 03_temperature: today's form without sampling parameters (prompting for variety,
+structured output and effort on Opus 4.6), then the escape hatch for older models (sampling parameters on
+API version 2023-06-01), a temperature experiment, top_p, stop_sequences and one example per row of the
+primer's temperature table.
 
-All requests go to claude-haiku-4-5 (the cheapest of the course's models that still accepts sampling
-parameters). Sampled answers are the course's own illustrations of what varying temperature looks like;
-they are not output of Claude. Identical requests are answered in recorded order (8 samples each).
+Every request that carries a sampling parameter is recorded twice, told apart by `match_headers`: pinned to
+`anthropic-version: 2023-06-01` it is answered as the API answers that version, and with the version the
+installed SDK sends by default (read from its source, `anthropic._constants.ANTHROPIC_API_VERSION`) it gets
+the 400 that version gives, so replay answers the unpinned request as live does.
+
+The sampling requests go to claude-haiku-4-5 (the cheapest of the course's models that still accepts
+sampling parameters). Sampled answers are the course's own illustrations of what varying temperature looks
+like; they are not output of Claude. Identical requests are answered in recorded order (8 samples each).
 """
 
+import json
+
+from anthropic._constants import ANTHROPIC_API_VERSION
 from authoring import error_exchange, message_exchange, recording
 
 from helpers.models import HAIKU as MODEL
+from helpers.models import OPUS
+
+PINNED = {"anthropic-version": "2023-06-01"}
+DEFAULT = {"anthropic-version": ANTHROPIC_API_VERSION}
+SAMPLING = ("temperature", "top_p", "top_k")
 
 
 def ask(prompt, max_tokens=50, **extra):
@@ -82,32 +97,86 @@ GUIDE = [
 ]
 
 
+def refused(label, body):
+    """The 400 API version ANTHROPIC_API_VERSION gives any sampling field (the first one the body names)."""
+    field = next(k for k in body if k in SAMPLING)
+    return error_exchange(
+        f"{label} on API version {ANTHROPIC_API_VERSION}",
+        "/v1/messages",
+        body,
+        400,
+        "invalid_request_error",
+        f"{field}: Extra inputs are not permitted",
+        match_headers=DEFAULT,
+    )
+
+
+IDEAS = (
+    "Suggest five names for a pet goldfish. Make each one different in style: one classic, one funny, "
+    "one from mythology, one from food and one that is a single syllable. One per line, names only."
+)
+IDEAS_TEXT = "Goldie\nSir Swims-a-Lot\nPoseidon\nNoodle\nFin"
+TICKET = (
+    "Classify this support message as billing, bug or other.\n\n"
+    "Message: I was charged twice for my subscription this month."
+)
+LABEL_SCHEMA = {
+    "type": "object",
+    "properties": {"label": {"type": "string", "enum": ["billing", "bug", "other"]}},
+    "required": ["label"],
+    "additionalProperties": False,
+}
+
+
+def today():
+    """Requests without sampling parameters, on the course's Opus 4.6, in the SDK's default API version."""
+    ideas = {"model": OPUS, "max_tokens": 100, "messages": [{"role": "user", "content": IDEAS}]}
+    label = {
+        "model": OPUS,
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": TICKET}],
+        "output_config": {"effort": "low", "format": {"type": "json_schema", "schema": LABEL_SCHEMA}},
+    }
+    return [
+        message_exchange("variety from the prompt", ideas, IDEAS_TEXT),
+        message_exchange("a label from a schema, low effort", label, json.dumps({"label": "billing"})),
+    ]
+
+
 def build():
-    ex = [
-        error_exchange(
-            "extra_body temperature on API version 2026-10-21",
-            "/v1/messages",
-            ask(GOLDFISH, temperature=1.0),
-            400,
-            "invalid_request_error",
-            "temperature: Extra inputs are not permitted",
-        ),
-        message_exchange("temperature 0.2 on API version 2023-06-01", ask(GOLDFISH, temperature=0.2), "Bubbles"),
-        message_exchange("temperature 0.2 again (cURL)", ask(GOLDFISH, temperature=0.2), "Bubbles"),
+    ex = today()
+    goldfish_1 = ask(GOLDFISH, temperature=1.0)
+    goldfish = ask(GOLDFISH, temperature=0.2)
+    ex += [
+        refused("extra_body temperature 1.0", goldfish_1),
+        refused("extra_body temperature 0.2", goldfish),
+        message_exchange("temperature 0.2 on API version 2023-06-01", goldfish, "Bubbles", match_headers=PINNED),
+        message_exchange("temperature 0.2 again (cURL)", goldfish, "Bubbles", match_headers=PINNED),
     ]
     for (name, prompt, t), answers in SAMPLES.items():
+        body = ask(prompt, temperature=t)
         for i, text in enumerate(answers, 1):
-            ex.append(message_exchange(f"{name} at temperature {t} sample {i}", ask(prompt, temperature=t), text))
+            label = f"{name} at temperature {t} sample {i}"
+            ex.append(message_exchange(label, body, text, match_headers=PINNED))
+        ex.append(refused(f"{name} at temperature {t}", body))
+    top_p = ask(FRUIT, top_p=0.5)
+    both = ask(FRUIT, temperature=0.5, top_p=0.5)
+    top_k = ask(FRUIT, top_k=5)
     ex += [
-        message_exchange("top_p 0.5 alone", ask(FRUIT, top_p=0.5), "Apple"),
+        message_exchange("top_p 0.5 alone", top_p, "Apple", match_headers=PINNED),
+        refused("top_p 0.5 alone", top_p),
+        message_exchange("top_k 5", top_k, "Apple", match_headers=PINNED),
+        refused("top_k 5", top_k),
         error_exchange(
             "temperature and top_p together",
             "/v1/messages",
-            ask(FRUIT, temperature=0.5, top_p=0.5),
+            both,
             400,
             "invalid_request_error",
             "`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
+            match_headers=PINNED,
         ),
+        refused("temperature and top_p together", both),
         message_exchange(
             "stop at the second list item",
             ask(LIST, 100, stop_sequences=["\n2."]),
@@ -118,13 +187,19 @@ def build():
         message_exchange("the whole list", ask(LIST, 100), "1. Apple\n2. Orange\n3. Mango\n4. Cherry\n5. Avocado"),
     ]
     for task, t, prompt, text in GUIDE:
-        ex.append(message_exchange(f"guide: {task} at temperature {t}", ask(prompt, 200, temperature=t), text))
+        body = ask(prompt, 200, temperature=t)
+        ex.append(message_exchange(f"guide: {task} at temperature {t}", body, text, match_headers=PINNED))
+        ex.append(refused(f"guide: {task} at temperature {t}", body))
     return recording(
         ex,
-        models=[MODEL],
+        models=[OPUS, MODEL],
         note=(
             "Sampled answers are the course's illustrations of temperature's effect (8 identical requests per "
-            "temperature, answered in order). The 400 bodies follow the messages the API is reported to send: "
-            "sampling fields on API version 2026-10-21, and temperature with top_p on the 4.5/4.6 models."
+            "temperature, answered in order). Requests with sampling fields are recorded twice, by "
+            "match_headers: for anthropic-version 2023-06-01 as that version answers them, and for "
+            f"{ANTHROPIC_API_VERSION} (the installed SDK's default) with the 400 the docs' versioning page "
+            "describes, in the message text public reports show ('temperature: Extra inputs are not "
+            "permitted'; the top_p and top_k texts follow the same template). The temperature-with-top_p 400 "
+            "follows the message reported for the 4.5/4.6 models."
         ),
     )
