@@ -1,10 +1,11 @@
 """Extended thinking: review a request's thinking settings offline, bound its cost, compare effort levels.
 
-The rules are the API's as of 2026-11-24 (../shared/api-facts.md and the thinking docs): manual thinking,
-`{"type": "enabled", "budget_tokens": N}`, needs 1024 <= N < max_tokens and is the only form on
-claude-haiku-4-5; the 4.6 models take adaptive thinking with `output_config.effort` and only warn about
-the manual form. Thinking does not combine with a changed temperature or top_k, and manual thinking does
-not combine with a tool_choice that forces a tool. Matplotlib is imported only when a figure is drawn.
+The rules are the API's as of 2026-12-02 (../shared/api-facts.md and the thinking docs): manual thinking,
+`{"type": "enabled", "budget_tokens": N}`, needs 1024 <= N < max_tokens. Which thinking types and effort
+levels a model accepts comes from `client.models.retrieve(model).capabilities` when `review` is given them
+(the course's model table is only the fallback); the SDK's own list says where type "enabled" is deprecated.
+Thinking does not combine with a changed temperature or top_k, and manual thinking does not combine with a
+tool_choice that forces a tool. Matplotlib is imported only when a figure is drawn.
 """
 
 from __future__ import annotations
@@ -63,18 +64,57 @@ def _sampling(request: Mapping[str, Any], name: str) -> Any:
     return request.get(name)
 
 
-def review(request: Mapping[str, Any]) -> Review:
-    """Check the thinking settings of `messages.create()` keyword arguments against the API's rules."""
-    if not isinstance(request, Mapping):
-        raise TypeError(f"review() takes the request's keyword arguments as a dict, got {type(request).__name__}")
-    errors: list[str] = []
-    warnings: list[str] = []
-    model = request.get("model")
+def _supported(caps: Any, *path: str) -> bool | None:
+    """caps.<path...>.supported from a ModelCapabilities object or its dict; None when absent."""
+    node = caps
+    for name in path:
+        node = _get(node, name)
+        if node is None:
+            return None
+    flag = _get(node, "supported")
+    return flag if isinstance(flag, bool) else None
+
+
+def _warned_models() -> tuple[str, ...]:
+    """Models on which the SDK warns about thinking type "enabled" (its own list, read at run time)."""
+    try:
+        from anthropic._data.models_to_warn_with_thinking_enabled import MODELS_TO_WARN_WITH_THINKING_ENABLED
+    except ImportError:  # an SDK without the list: nothing to warn about
+        return ()
+    return tuple(MODELS_TO_WARN_WITH_THINKING_ENABLED)
+
+
+def _form_from(capabilities: Any, model: Any) -> tuple[set[str] | None, bool | None, set[str]]:
+    """(thinking types accepted, effort supported, effort levels) from the capabilities, else the model table."""
+    if capabilities is not None:
+        kinds = {k for k in ("adaptive", "enabled", "disabled") if _supported(capabilities, "thinking", "types", k)}
+        levels = {e for e in EFFORTS if _supported(capabilities, "effort", e)}
+        return kinds, bool(_supported(capabilities, "effort")), levels
     try:
         form = model_info(model).thinking if isinstance(model, str) else None
     except KeyError:
         form = None
     if form is None:
+        return None, None, set()
+    if form == "manual":
+        return {"enabled", "disabled"}, False, set()
+    return {"adaptive", "enabled", "disabled"}, True, set(EFFORTS)
+
+
+def review(request: Mapping[str, Any], capabilities: Any = None) -> Review:
+    """Check the thinking settings of `messages.create()` keyword arguments against the API's rules.
+
+    `capabilities` is what `client.models.retrieve(model).capabilities` returned for the request's model
+    (the object or its dict): which thinking types and effort levels the model accepts. Without it the
+    course's model table stands in.
+    """
+    if not isinstance(request, Mapping):
+        raise TypeError(f"review() takes the request's keyword arguments as a dict, got {type(request).__name__}")
+    errors: list[str] = []
+    warnings: list[str] = []
+    model = request.get("model")
+    kinds, effort_ok, levels = _form_from(capabilities, model)
+    if kinds is None:
         errors.append(f"model {model!r} is not one the course knows, so its thinking form is unknown")
     max_tokens = request.get("max_tokens")
     if not _is_int(max_tokens) or max_tokens < 1:
@@ -93,16 +133,21 @@ def review(request: Mapping[str, Any]) -> Review:
             errors.append(f"thinking.budget_tokens is {budget}: the minimum is {MIN_BUDGET}")
         elif max_tokens is not None and budget >= max_tokens:
             errors.append(f"thinking.budget_tokens ({budget}) must be below max_tokens ({max_tokens})")
-        if form == "adaptive":
+        if kinds is not None and "enabled" not in kinds:
+            errors.append(f"{model} does not accept thinking type 'enabled': use {{'type': 'adaptive'}}")
+        elif isinstance(model, str) and model in _warned_models():
             warnings.append(
                 f"type 'enabled' is deprecated on {model}: the SDK warns; use {{'type': 'adaptive'}} with effort"
             )
     elif kind == "adaptive":
         if "budget_tokens" in config:
             errors.append("adaptive thinking takes no budget_tokens: output_config.effort sets the depth")
-        if form == "manual":
+        if kinds is not None and "adaptive" not in kinds:
             errors.append(f"{model} has no adaptive thinking: use {{'type': 'enabled', 'budget_tokens': N}}")
-    elif config is not None and kind != "disabled":
+    elif kind == "disabled":
+        if kinds is not None and capabilities is not None and "disabled" not in kinds:
+            errors.append(f"{model} does not accept thinking type 'disabled'")
+    elif config is not None:
         errors.append(f"thinking.type must be 'adaptive', 'enabled' or 'disabled', got {kind!r}")
     if isinstance(config, Mapping) and config.get("display") not in (None, *DISPLAYS):
         errors.append(f"thinking.display must be one of {DISPLAYS}, got {config.get('display')!r}")
@@ -112,8 +157,10 @@ def review(request: Mapping[str, Any]) -> Review:
     if effort is not None:
         if effort not in EFFORTS:
             errors.append(f"output_config.effort must be one of {EFFORTS}, got {effort!r}")
-        if form == "manual":
+        elif effort_ok is False:
             errors.append(f"{model} does not take output_config.effort; its thinking depth is budget_tokens")
+        elif kinds is not None and effort not in levels:
+            errors.append(f"{model} does not support effort {effort!r}")
 
     if kind in ("enabled", "adaptive"):
         temperature = _sampling(request, "temperature")

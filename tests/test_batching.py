@@ -300,14 +300,27 @@ def test_check_requests_names_each_wrong_field():
     reqs[2]["params"]["max_tokens"] = 100
     reqs[3]["params"]["messages"][0]["content"] = check.PROMPT.format(review=check.REVIEWS[0])
     text = _problems(reqs)
-    assert "requests[0]: custom_id should be 'review-0'" in text
-    assert "requests[1]: model should be HAIKU" in text
-    assert f"requests[2]: max_tokens should be {check.MAX_TOKENS}" in text
-    assert "requests[3]: content should be" in text and "does not contain review 3" in text
+    assert "custom_id 'review-1a' is not one of 'review-0' .. 'review-3'" in text
+    assert "No request for 'review-0'" in text
+    assert "custom_id 'review-1': model should be HAIKU" in text
+    assert f"custom_id 'review-2': max_tokens should be {check.MAX_TOKENS}" in text
+    assert "custom_id 'review-3': content should be" in text and "does not contain that review" in text
+
+
+def test_check_requests_joins_by_custom_id_so_order_does_not_matter():
+    assert check.check_requests(solution()[::-1]).ok
+    shuffled = solution()
+    shuffled[0], shuffled[2] = shuffled[2], shuffled[0]
+    assert check.check_requests(shuffled).ok
+    # reordered and wrong: review-2's prompt under review-0's id is still caught
+    swapped = solution()
+    swapped[0]["custom_id"], swapped[2]["custom_id"] = "review-2", "review-0"
+    text = _problems(swapped)
+    assert "custom_id 'review-0': content should be" in text and "custom_id 'review-2': content" in text
 
 
 def test_check_requests_wants_one_request_per_review_and_no_extras():
-    assert "4 expected, got 3" in _problems(solution()[:3])
+    assert "No request for 'review-3'" in _problems(solution()[:3])
     extra = solution()
     extra[0]["params"]["temperature"] = 0.0
     assert "unexpected params ['temperature']" in _problems(extra)
@@ -318,14 +331,14 @@ def test_check_requests_wants_one_request_per_review_and_no_extras():
 
 def test_check_saving_accepts_the_saving():
     r = check.check_saving(210)
-    assert r.ok and "$420.0000 standard" in r.note and "$210.0000 as a batch" in r.note
+    assert r.ok and r.note == "$210.00: $420.00 standard, $210.00 as a batch."
     assert check.check_saving(210.0).ok
 
 
 @pytest.mark.parametrize(
     "answer, fragment",
     [
-        (420, "what it costs without a batch"),
+        (420, "$420.00 is what it costs without a batch"),
         (210_000_000, "Divide by 1,000,000"),
         (210 / 40_000, "That is per request"),
         (90, "output tokens too"),

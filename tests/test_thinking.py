@@ -191,12 +191,13 @@ def test_choices_placeholders():
         ({"model": HAIKU}, "model should be 'claude-opus-4-6'"),
         ({"thinking": {"type": "enabled", "budget_tokens": 1024}}, "deprecated"),
         ({"thinking": {"type": "adaptive", "budget_tokens": 1024}}, "takes no budget_tokens"),
-        ({"thinking": None}, "should be {'type': 'adaptive'}"),
+        ({"thinking": {"type": "on"}}, "should be {'type': 'adaptive'} or {'type': 'disabled'}"),
+        ({"thinking": {"type": "disabled"}, "output_config": None}, "without it the effort is 'high'"),
         ({"output_config": {"effort": "high"}}, "buys depth"),
         ({"output_config": {"effort": "fast"}}, "effort must be"),
         ({"output_config": None}, "without it the effort is 'high'"),
         ({"max_tokens": 4000}, "past the 2,000-token limit"),
-        ({"max_tokens": 1000}, "below the limit"),
+        ({"max_tokens": 0}, "at least 1"),
         ({"max_tokens": 2000.0}, "must be an int"),
         ({"temperature": 0}, "only ['max_tokens', 'model', 'output_config', 'thinking']"),
     ],
@@ -204,6 +205,21 @@ def test_choices_placeholders():
 def test_choices_task_a_feedback(a_change, fragment):
     r = check.check_choices({**TASK_A, **a_change}, TASK_B)
     assert not r.ok and any(fragment in p and p.startswith("Task A") for p in r.problems), r.problems
+
+
+@pytest.mark.parametrize(
+    "a_change",
+    [
+        {"max_tokens": 1000},  # below the cap is fine: the task sets a ceiling, not a size
+        {"max_tokens": 300},
+        {"thinking": {"type": "disabled"}},  # no thinking at low effort: valid for labelling
+        {"thinking": None},
+    ],
+)
+def test_choices_task_a_accepts_other_valid_answers(a_change):
+    a = {k: v for k, v in {**TASK_A, **a_change}.items() if v is not None}
+    r = check.check_choices(a, TASK_B)
+    assert r.ok, r.problems
 
 
 @pytest.mark.parametrize(
@@ -257,3 +273,49 @@ def test_worst_case_check_correct_and_placeholder():
 def test_worst_case_check_explains_mistakes(answer, fragment):
     r = check.check_worst_case(answer)
     assert not r.ok and fragment in r.problems[0], r.problems
+
+
+# review with the Models API's capabilities -------------------------------------------------------------
+
+def caps(adaptive: bool, enabled: bool = True, disabled: bool = True, efforts=("low", "medium", "high", "max")):
+    return {
+        "thinking": {"supported": True, "types": {"adaptive": {"supported": adaptive},
+                                                  "enabled": {"supported": enabled},
+                                                  "disabled": {"supported": disabled},
+                                                  "between_tools": {"supported": False}}},
+        "effort": {"supported": bool(efforts), **{e: {"supported": e in efforts} for e in EFFORTS}},
+    }
+
+
+def test_review_follows_capabilities_over_the_model_table():
+    # A model the table calls manual-only, reported by the API as adaptive: the capabilities win.
+    r = review(dict(HAIKU_OK, thinking={"type": "adaptive"}), caps(adaptive=True))
+    assert r.ok, r.errors
+    # and the other way round: no adaptive thinking reported for Opus
+    r = review(OPUS_OK, caps(adaptive=False, efforts=()))
+    assert "no adaptive thinking" in joined(r) and "does not take output_config.effort" in joined(r)
+
+
+def test_review_with_capabilities_rejects_unsupported_type_and_level():
+    r = review({"model": OPUS, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2000}},
+               caps(adaptive=True, enabled=False))
+    assert "does not accept thinking type 'enabled'" in joined(r)
+    r = review(dict(OPUS_OK, output_config={"effort": "max"}), caps(adaptive=True, efforts=("low", "high")))
+    assert "does not support effort 'max'" in joined(r)
+    r = review({"model": OPUS, "max_tokens": 10, "thinking": {"type": "disabled"}}, caps(True, disabled=False))
+    assert "does not accept thinking type 'disabled'" in joined(r)
+
+
+def test_review_reads_sdk_capability_objects_and_the_sdk_warning_list():
+    from anthropic.types.model_capabilities import ModelCapabilities
+
+    full = {
+        "batch": {"supported": True}, "citations": {"supported": True}, "code_execution": {"supported": True},
+        "context_management": {"supported": True}, "image_input": {"supported": True},
+        "pdf_input": {"supported": True}, "structured_outputs": {"supported": True},
+        "server_tools": {"supported": True, "code_execution": {"supported": True}, "web_search": {"supported": True}},
+        **caps(adaptive=True),
+    }
+    obj = ModelCapabilities.model_validate(full)
+    r = review({"model": OPUS, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2000}}, obj)
+    assert r.ok and "deprecated" in r.warnings[0]  # claude-opus-4-6 is on the SDK's warning list

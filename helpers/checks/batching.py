@@ -21,42 +21,55 @@ PROMPT = "Classify the sentiment of this review as positive, negative or neutral
 MAX_TOKENS = 5
 
 
-def _requests_problems(requests: list[Any]) -> list[str]:
+def _usd(dollars: float) -> str:
+    """Dollars as people write them: cents from $1 up ($210.00), the price table's precision below."""
+    return f"${dollars:,.2f}" if abs(dollars) >= 1 else format_usd(dollars)
+
+
+def _params_problems(where: str, p: dict[str, Any], review: str) -> list[str]:
     problems: list[str] = []
-    if len(requests) != len(REVIEWS):
-        problems.append(f"One request per review: {len(REVIEWS)} expected, got {len(requests)}.")
-    for i, req in enumerate(requests[: len(REVIEWS)]):
-        where = f"requests[{i}]"
-        want_id = f"review-{i}"
-        if req.get("custom_id") != want_id:
-            problems.append(
-                f"{where}: custom_id should be {want_id!r} (review-<position>), got {req.get('custom_id')!r}."
-            )
-        p = req["params"]
-        if p.get("model") != HAIKU:
-            problems.append(f"{where}: model should be HAIKU ({HAIKU!r}), got {p.get('model')!r}.")
-        if p.get("max_tokens") != MAX_TOKENS:
-            problems.append(
-                f"{where}: max_tokens should be {MAX_TOKENS} (a one-word answer), got {p.get('max_tokens')!r}."
-            )
-        msgs = p.get("messages")
-        first = msgs[0] if isinstance(msgs, list) and msgs and isinstance(msgs[0], dict) else {}
-        want = PROMPT.format(review=REVIEWS[i])
-        if len(msgs) != 1 or first.get("role") != "user":
-            problems.append(f"{where}: messages should be one user message.")
-        elif first.get("content") != want:
-            hint = "PROMPT.format(review=...) with this position's review"
-            if isinstance(first.get("content"), str) and REVIEWS[i] not in first["content"]:
-                hint += f" (it does not contain review {i})"
-            problems.append(f"{where}: content should be {hint}.")
-        extra = sorted(set(p) - {"model", "max_tokens", "messages"})
-        if extra:
-            problems.append(f"{where}: unexpected params {extra}; this task needs only model, max_tokens and messages.")
+    if p.get("model") != HAIKU:
+        problems.append(f"{where}: model should be HAIKU ({HAIKU!r}), got {p.get('model')!r}.")
+    if p.get("max_tokens") != MAX_TOKENS:
+        problems.append(f"{where}: max_tokens should be {MAX_TOKENS} (a one-word answer), got {p.get('max_tokens')!r}.")
+    msgs = p.get("messages")
+    first = msgs[0] if isinstance(msgs, list) and msgs and isinstance(msgs[0], dict) else {}
+    want = PROMPT.format(review=review)
+    if not isinstance(msgs, list) or len(msgs) != 1 or first.get("role") != "user":
+        problems.append(f"{where}: messages should be one user message.")
+    elif first.get("content") != want:
+        hint = "PROMPT.format(review=...) with this custom_id's review"
+        if isinstance(first.get("content"), str) and review not in first["content"]:
+            hint += " (it does not contain that review)"
+        problems.append(f"{where}: content should be {hint}.")
+    extra = sorted(set(p) - {"model", "max_tokens", "messages"})
+    if extra:
+        problems.append(f"{where}: unexpected params {extra}; this task needs only model, max_tokens and messages.")
+    return problems
+
+
+def _requests_problems(requests: list[Any]) -> list[str]:
+    """Compare by custom_id, as results are joined: the list's order does not matter."""
+    problems: list[str] = []
+    want_ids = [f"review-{i}" for i in range(len(REVIEWS))]
+    by_id = {req["custom_id"]: req for req in requests}
+    missing = [cid for cid in want_ids if cid not in by_id]
+    unexpected = [cid for cid in by_id if cid not in want_ids]
+    if unexpected:
+        problems.append(
+            f"custom_id {unexpected[0]!r} is not one of {want_ids[0]!r} .. {want_ids[-1]!r}: "
+            "use review-<position of the review in check.REVIEWS>."
+        )
+    if missing:
+        problems.append(f"No request for {', '.join(repr(m) for m in missing)}: one request per review.")
+    for i, cid in enumerate(want_ids):
+        if cid in by_id:
+            problems += _params_problems(f"custom_id {cid!r}", by_id[cid]["params"], REVIEWS[i])
     return problems
 
 
 def check_requests(requests: Any) -> Result:
-    """Exercise 1: one batch request per review, custom_id review-<i>, HAIKU, MAX_TOKENS, PROMPT."""
+    """Exercise 1: one batch request per review, custom_id review-<i>, HAIKU, MAX_TOKENS, PROMPT; any order."""
     title = "Your batch requests"
     if unfilled(requests):
         return result(title, ["Replace ... with a list of {'custom_id': ..., 'params': {...}} dicts, one per review."])
@@ -100,13 +113,13 @@ def check_saving(dollars: Any) -> Result:
     want = standard - batched
     if close_to(dollars, want):
         return result(
-            title, [], f"{format_usd(want)}: {format_usd(standard)} standard, {format_usd(batched)} as a batch."
+            title, [], f"{_usd(want)}: {_usd(standard)} standard, {_usd(batched)} as a batch."
         )
     n, model = WORKLOAD["requests"], WORKLOAD["model"]
     hint = "Price the workload at the standard rate, then at half of it; the saving is the difference."
     input_only = n * WORKLOAD["input_tokens"] * price_of(model).input / 1e6 / 2
     if close_to(dollars, standard):
-        hint = f"{format_usd(standard)} is what it costs without a batch; the saving is what the batch takes off."
+        hint = f"{_usd(standard)} is what it costs without a batch; the saving is what the batch takes off."
     elif close_to(dollars, want * 1_000_000) or close_to(dollars, standard * 1_000_000):
         hint = "Divide by 1,000,000: prices are per million tokens."
     elif close_to(dollars, want / n) or close_to(dollars, standard / n):

@@ -37,6 +37,7 @@ def _common(name: str, request: dict[str, Any], model: str) -> list[str]:
 
 
 def _task_a(request: dict[str, Any]) -> list[str]:
+    """Adaptive thinking at low effort, or thinking off (disabled or left out) at low effort; max_tokens <= 2000."""
     name = "Task A"
     problems = _common(name, request, OPUS)
     thinking = request.get("thinking")
@@ -44,11 +45,13 @@ def _task_a(request: dict[str, Any]) -> list[str]:
     if kind == "enabled":
         problems.append(
             f"{name}: manual thinking ('enabled' + budget_tokens) is deprecated on {OPUS}; "
-            "use {'type': 'adaptive'} and let effort set the depth."
+            "use {'type': 'adaptive'} (or no thinking) and let effort set the depth."
         )
-    elif kind != "adaptive":
-        problems.append(f"{name}: thinking should be {{'type': 'adaptive'}}, got {thinking!r}.")
-    elif "budget_tokens" in thinking:
+    elif thinking is not None and kind not in ("adaptive", "disabled"):
+        problems.append(
+            f"{name}: thinking should be {{'type': 'adaptive'}} or {{'type': 'disabled'}}, got {thinking!r}."
+        )
+    elif kind == "adaptive" and "budget_tokens" in thinking:
         problems.append(f"{name}: adaptive thinking takes no budget_tokens; remove it.")
     output_config = request.get("output_config")
     effort = output_config.get("effort") if isinstance(output_config, dict) else None
@@ -72,8 +75,8 @@ def _task_a(request: dict[str, Any]) -> list[str]:
             f"{name}: max_tokens {cap} lets a response run past the 2,000-token limit; thinking counts "
             "against max_tokens, so max_tokens itself is the cap."
         )
-    elif cap < TASK_A["cap"]:
-        problems.append(f"{name}: max_tokens {cap} is below the limit the task allows (2,000); use the full 2000.")
+    elif cap < 1:
+        problems.append(f"{name}: max_tokens must be at least 1, got {cap}.")
     return problems
 
 
@@ -120,7 +123,7 @@ def _task_b(request: dict[str, Any]) -> list[str]:
 
 
 def check_choices(task_a: Any, task_b: Any) -> Result:
-    """Exercise 1: adaptive + low effort + max_tokens 2000 on OPUS; manual 6000 of 8000 on HAIKU."""
+    """Exercise 1: OPUS at low effort, adaptive or no thinking, max_tokens <= 2000; HAIKU manual 6000 of 8000."""
     title = "Your thinking choices"
     if _all_unfilled(task_a) and _all_unfilled(task_b):
         return result(title, ["Replace each ... with a value: model, max_tokens, thinking (and output_config for A)."])

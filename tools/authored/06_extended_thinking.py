@@ -14,6 +14,7 @@ import json
 
 from authoring import (
     error_exchange,
+    json_exchange,
     make_id,
     message_exchange,
     recording,
@@ -22,7 +23,7 @@ from authoring import (
     tool_use,
 )
 
-from helpers.models import HAIKU, OPUS
+from helpers.models import HAIKU, OPUS, model_info
 
 
 def signature(seed: str) -> str:
@@ -224,7 +225,7 @@ TEMPERATURE_ERROR = (
 )
 FORCED_ERROR = "Thinking may not be enabled when tool_choice forces tool use."
 
-# 8. A streamed thinking exchange (not yet sent by a notebook cell): Haiku 4.5, manual thinking.
+# 8. A streamed thinking exchange: Haiku 4.5, manual thinking.
 STREAMED = dict(haiku(), messages=[{"role": "user", "content": "Is 391 a prime number? If not, give its factors."}],
                 stream=True)
 STREAMED_THINKING = (
@@ -233,6 +234,93 @@ STREAMED_THINKING = (
     "remainder 6. 13: 13 * 30 = 390, remainder 1. 17: 17 * 23 = 391. So 391 = 17 * 23."
 )
 STREAMED_ANSWER = "No. 391 = 17 × 23, so it is not prime."
+
+# 9. Parallel tool calls with thinking: one thinking block, two tool_use blocks, both results in one user turn.
+PARALLEL_QUESTION = "Can we ship 40 units of A-113 and 25 units of B-207 today?"
+PARALLEL_THINKING = (
+    "Two SKUs, and neither lookup depends on the other, so I can ask for both stock levels at once. For each I "
+    "will subtract the reserved units from the units on the shelf and compare with the quantity asked for."
+)
+PARALLEL_USES = [
+    tool_use(make_id("toolu_", "primer 06 parallel A-113"), "get_stock_level", {"sku": "A-113"}),
+    tool_use(make_id("toolu_", "primer 06 parallel B-207"), "get_stock_level", {"sku": "B-207"}),
+]
+PARALLEL_RESULTS = {"A-113": {"sku": "A-113", "on_shelf": 52, "reserved": 9},
+                    "B-207": {"sku": "B-207", "on_shelf": 30, "reserved": 12}}
+PARALLEL_FIRST = dict(TOOLS_FIRST, messages=[{"role": "user", "content": PARALLEL_QUESTION}])
+PARALLEL_CONTENT = [thinking(PARALLEL_THINKING, "parallel step 1"), *PARALLEL_USES]
+PARALLEL_FINAL_THINKING = (
+    "A-113: 52 - 9 = 43 free, 40 fits. B-207: 30 - 12 = 18 free, 25 does not fit: 7 short."
+)
+PARALLEL_ANSWER = (
+    "Partly. **A-113: yes**: 43 of its 52 units are free, so 40 can ship (3 stay free). **B-207: no**: only 18 "
+    "of its 30 units are free (12 are reserved), 7 short of 25. Ship 18 now, or wait for stock."
+)
+
+
+def parallel_second() -> dict:
+    results = [
+        {"type": "tool_result", "tool_use_id": u["id"], "content": json.dumps(PARALLEL_RESULTS[u["input"]["sku"]])}
+        for u in PARALLEL_USES
+    ]
+    return dict(
+        PARALLEL_FIRST,
+        messages=[
+            {"role": "user", "content": PARALLEL_QUESTION},
+            {"role": "assistant", "content": PARALLEL_CONTENT},
+            {"role": "user", "content": results},  # every result of the turn in one user message
+        ],
+    )
+
+
+# 10. The Models API: what each model accepts (capabilities), read instead of hard-coded.
+def _support(flag: bool) -> dict:
+    return {"supported": flag}
+
+
+def model_object(model: str) -> dict:
+    """A ModelInfo body (SDK types/model_info.py) with the capabilities the notebook reads. Authored: the
+    thinking and effort flags follow the docs' model pages; the others are the course's best reading."""
+    info = model_info(model)
+    adaptive = info.thinking == "adaptive"
+    efforts = {level: _support(adaptive) for level in ("low", "medium", "high", "max")}
+    return {
+        "id": {"claude-haiku-4-5": "claude-haiku-4-5-20251001"}.get(model, model),
+        "type": "model",
+        "display_name": info.name,
+        "created_at": "2026-02-05T00:00:00Z" if adaptive else "2025-10-15T00:00:00Z",
+        "lifecycle": "active",
+        "deprecated_at": None,
+        "retires_at": None,
+        "line": "opus" if "opus" in model else "haiku",
+        "max_input_tokens": info.context_window,
+        "max_tokens": info.max_output,
+        "capabilities": {
+            "batch": _support(True),
+            "citations": _support(True),
+            "code_execution": _support(adaptive),
+            "context_management": {
+                "clear_thinking_20251015": _support(True),
+                "clear_tool_uses_20250919": _support(True),
+                "compact_20260112": _support(adaptive),
+                "supported": True,
+            },
+            "effort": {**efforts, "xhigh": _support(False), "supported": adaptive},
+            "image_input": _support(True),
+            "pdf_input": _support(True),
+            "server_tools": {"code_execution": _support(True), "web_search": _support(True), "supported": True},
+            "structured_outputs": _support(True),
+            "thinking": {
+                "supported": True,
+                "types": {
+                    "adaptive": _support(adaptive),
+                    "between_tools": _support(False),
+                    "disabled": _support(True),
+                    "enabled": _support(True),  # accepted on Opus 4.6 too; the SDK warns that it is deprecated
+                },
+            },
+        },
+    }
 
 
 def build():
@@ -312,6 +400,14 @@ def build():
                 BAD,
                 FORCED_ERROR,
             ),
+            json_exchange("models retrieve opus", f"/v1/models/{OPUS}", None, 200, model_object(OPUS), method="GET"),
+            json_exchange("models retrieve haiku", f"/v1/models/{HAIKU}", None, 200, model_object(HAIKU), method="GET"),
+            message_exchange("parallel step 1", PARALLEL_FIRST, PARALLEL_CONTENT, stop_reason="tool_use"),
+            message_exchange(
+                "parallel step 2",
+                parallel_second(),
+                [thinking(PARALLEL_FINAL_THINKING, "parallel step 2"), text(PARALLEL_ANSWER)],
+            ),
             stream_exchange(
                 "haiku manual thinking, streamed",
                 STREAMED,
@@ -326,7 +422,7 @@ def build():
             "Billed thinking tokens are THINKING_FACTOR (3) times the estimate of the visible thinking text "
             "(the summary Claude 4 models return is shorter than the reasoning billed), at most budget_tokens; "
             "with display 'omitted' they are billed like the same request's visible thinking. Opus 4.6 "
-            "answers to thinking requests carry usage.output_tokens_details; Haiku 4.5's do not. The last "
-            "exchange (a streamed thinking answer) is not sent by the notebook yet."
+            "answers to thinking requests carry usage.output_tokens_details; Haiku 4.5's do not. Model "
+            "objects (GET /v1/models/...) are authored: thinking and effort flags follow the docs' model pages."
         ),
     )

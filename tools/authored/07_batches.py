@@ -1,5 +1,5 @@
 """Authored recording for 07_batches: the primer's batch (create, polls, results), a batch with one
-invalid request (an errored result line), and a canceled batch.
+invalid request (an errored result line), a canceled batch and a list() page.
 
 Batch objects follow the API's shape (shared/api-facts.md): request_counts other than `processing`
 stay 0 until the batch ends, and `results_url` is null until then. Succeeded messages carry
@@ -149,6 +149,11 @@ def retrieve(label: str, batch: dict) -> dict:
     return json_exchange(label, f"/v1/messages/batches/{batch['id']}", None, 200, batch, method="GET")
 
 
+def ex_body(exchanges: list[dict], label: str) -> dict:
+    """The response body of the exchange labelled `label`."""
+    return next(e["response"]["body"] for e in exchanges if e["label"] == label)
+
+
 def build():
     ex = []
 
@@ -234,6 +239,11 @@ def build():
             ],
         )
     )
+
+    # 4. list(): newest first, one page.
+    listed = [done, ex_body(ex, "mistake batch: retrieve 3 (ended)"), ex_body(ex, "primer batch: retrieve 6 (ended)")]
+    page = {"data": listed, "has_more": False, "first_id": listed[0]["id"], "last_id": listed[-1]["id"]}
+    ex.append(json_exchange("list batches", "/v1/messages/batches?limit=3", None, 200, page, method="GET"))
 
     return recording(
         ex,
