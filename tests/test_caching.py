@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 
 import pytest
@@ -348,9 +349,32 @@ def test_breakpoint_on_every_block_lists_each_wrong_one():
 
 def test_breakpoint_elsewhere_than_a_block():
     request = marked("system[0]")
-    request["cache_control"] = EPHEMERAL
+    request["tools"][0]["input_schema"]["properties"]["parcel"]["cache_control"] = EPHEMERAL
     r = check.check_breakpoint(request)
     assert not r.ok and any("not elsewhere" in p for p in r.problems)
+
+
+def test_top_level_cache_control_is_automatic_caching_not_an_error():
+    """A top-level cache_control is valid API (automatic caching); here it lands on the changing question."""
+    request = check.exercise_request()
+    request["cache_control"] = EPHEMERAL
+    r = check.check_breakpoint(request)
+    assert not r.ok and len(r.problems) == 1
+    said = r.problems[0]
+    assert "automatic caching, which the API accepts" in said and "messages[0]" in said
+    assert "none would be read back" in said
+    assert not any("not elsewhere" in p for p in r.problems)
+
+
+def test_top_level_cache_control_with_an_explicit_one_and_with_a_bad_value():
+    request = marked("system[0]")
+    request["cache_control"] = EPHEMERAL
+    r = check.check_breakpoint(request)
+    assert not r.ok and "automatic caching" in r.problems[0]
+    assert r.problems[1] == "That also makes 2 breakpoints; the exercise asks for one."
+    bad = check.exercise_request()
+    bad["cache_control"] = {"type": "ephemeral", "ttl": "2h"}
+    assert check.check_breakpoint(bad).problems == ["ttl must be \"5m\" or \"1h\", got '2h'."]
 
 
 def test_breakpoint_changed_request_or_not_a_dict():
@@ -405,3 +429,31 @@ def test_recording_conversation_and_breakpoint_limit():
     five_req, five = ex["five breakpoints"]
     assert len(breakpoints(five_req)) == 5
     assert five["error"]["message"] == "A maximum of 4 blocks with cache_control may be provided. Found 5."
+
+
+def test_recording_automatic_caching_moves_the_breakpoint_forward():
+    ex = recorded()
+    (a_req, a_res), (b_req, b_res) = (ex["automatic caching, turn 1: cache write"],
+                                      ex["automatic caching, turn 2: turn 1 read"])
+    for req in (a_req, b_req):
+        assert req["cache_control"] == {"type": "ephemeral"} and breakpoints(req) == []
+        assert isinstance(req["system"], str)
+    assert b_req["messages"][0] == a_req["messages"][0] and len(b_req["messages"]) == 3
+    assert a_res["usage"]["cache_read_input_tokens"] == 0
+    assert b_res["usage"]["cache_read_input_tokens"] == a_res["usage"]["cache_creation_input_tokens"]
+    assert 0 < b_res["usage"]["cache_creation_input_tokens"] < a_res["usage"]["cache_creation_input_tokens"]
+
+
+def test_recording_a_burst_sent_at_once_writes_every_time_and_later_calls_read():
+    ex = recorded()
+    burst = [v for k, v in ex.items() if k.startswith("burst ")]
+    after = [v for k, v in ex.items() if k.startswith("after the burst ")]
+    assert len(burst) == 3 and len(after) == 2
+    systems = {json.dumps(req["system"]) for req, _ in burst + after}
+    assert len(systems) == 1  # one shared prefix
+    written = {res["usage"]["cache_creation_input_tokens"] for _, res in burst}
+    assert len(written) == 1 and written.pop() > model_info(HAIKU).min_cacheable_tokens
+    assert all(res["usage"]["cache_read_input_tokens"] == 0 for _, res in burst)
+    assert all(res["usage"]["cache_read_input_tokens"] == burst[0][1]["usage"]["cache_creation_input_tokens"]
+               and res["usage"]["cache_creation_input_tokens"] == 0 for _, res in after)
+

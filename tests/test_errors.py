@@ -256,6 +256,47 @@ def test_the_shipped_recording_holds_what_the_issue_asks_for():
     assert len(held) == 1 and 0.5 <= held[0].response.hold <= 1.5
 
 
+def test_the_recordings_token_headers_are_what_the_notebook_says():
+    """tokens-* is the most restrictive token limit in effect (docs), not the sum; remaining values are rounded
+    to the nearest thousand; only the 401 (an unknown organization) has no rate-limit headers."""
+    rec = load_recording(RECORDINGS_DIR / "10_errors.json")
+    for ex in rec.exchanges:
+        h = ex.response.headers
+        if ex.response.status == 401:
+            assert not any(k.startswith("anthropic-ratelimit-") for k in h)
+            continue
+        get = {k: h[f"anthropic-ratelimit-{k}"] for k in (
+            "input-tokens-limit", "input-tokens-remaining", "output-tokens-limit", "output-tokens-remaining",
+            "tokens-limit", "tokens-remaining")}
+        families = [(int(get["input-tokens-remaining"]), int(get["input-tokens-limit"])),
+                    (int(get["output-tokens-remaining"]), int(get["output-tokens-limit"]))]
+        left, limit = min(families)
+        assert (int(get["tokens-remaining"]), int(get["tokens-limit"])) == (left, limit), ex.label
+        assert int(get["tokens-limit"]) != int(get["input-tokens-limit"]) + int(get["output-tokens-limit"])
+        for name in ("input-tokens-remaining", "output-tokens-remaining", "tokens-remaining"):
+            assert int(get[name]) % 1000 == 0, (ex.label, name)
+
+
+def test_the_401_text_is_the_apis_and_exercise_1_quotes_it():
+    rec = load_recording(RECORDINGS_DIR / "10_errors.json")
+    (wrong_key,) = [ex for ex in rec.exchanges if ex.response.status == 401]
+    assert wrong_key.response.body["error"] == {"type": "authentication_error", "message": "invalid x-api-key"}
+    assert wrong_key.response.headers["x-should-retry"] == "false"
+    assert check.CASES["d"] == "401 authentication_error: 'invalid x-api-key'"
+    assert check.check_classification(ALL_RIGHT).ok
+    told = check.check_classification(dict(ALL_RIGHT, d="retry")).problems
+    assert told == ["d: fix, not retry: a wrong key stays wrong: fix ANTHROPIC_API_KEY."]
+    assert check.check_classification(dict(ALL_RIGHT, d="fix", a="fix")).problems[0].startswith("a: retry, not fix")
+
+
+def test_the_concurrent_tickets_are_recorded_with_their_counters():
+    rec = load_recording(RECORDINGS_DIR / "10_errors.json")
+    tickets = [ex for ex in rec.exchanges if ex.label.endswith("sent concurrently")]
+    assert len(tickets) == 4 and all(ex.response.status == 200 for ex in tickets)
+    left = [int(ex.response.headers["anthropic-ratelimit-requests-remaining"]) for ex in tickets]
+    assert left == sorted(left, reverse=True) and left[-1] <= 50 // 5
+
+
 # --- the retry-wrapper harness -------------------------------------------------------------------------
 
 RETRYABLE = (anthropic.RateLimitError, anthropic.InternalServerError, anthropic.APIConnectionError)

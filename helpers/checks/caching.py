@@ -146,6 +146,24 @@ def _marker_problem(value: Any) -> str | None:
     return None
 
 
+def _check_automatic(request: dict[str, Any], places: list[str]) -> Result:
+    """Exercise 2 with a top-level cache_control: valid API, but here its breakpoint lands on the question."""
+    title = "Your breakpoint"
+    problem = _marker_problem(request["cache_control"])
+    if problem:
+        return result(title, [problem])
+    landing = f"messages[{len(request['messages']) - 1}]"
+    why = ("A top-level cache_control is automatic caching, which the API accepts: it puts the breakpoint on the "
+           f"last cacheable block, here the question in {landing}. The question (and system[1] before it) changes "
+           "with every request, so each one would write a new entry at 1.25x and none would be read back. "
+           "Automatic caching pays off when a conversation grows by adding turns; here, mark the block where the "
+           "shared part ends instead.")
+    problems = [why]
+    if places:
+        problems.append(f"That also makes {1 + len(places)} breakpoints; the exercise asks for one.")
+    return result(title, problems)
+
+
 def check_breakpoint(request: Any) -> Result:
     """Exercise 2: one cache_control, on the last block that every request shares (system[0])."""
     title = "Your breakpoint"
@@ -156,6 +174,9 @@ def check_breakpoint(request: Any) -> Result:
                               "(start again from check.exercise_request())."])
     values = _marker_values(request)
     places = breakpoints(request)
+    automatic = "cache_control" in request  # a top-level cache_control: automatic caching
+    if automatic:
+        return _check_automatic(request, places)
     if not values:
         return result(title, ['No cache_control yet: set request[...][...]["cache_control"] = {"type": "ephemeral"} '
                               "on the one block where the shared part of the request ends."])

@@ -59,6 +59,9 @@ def prefix_tokens(body: dict[str, Any], path: str) -> int:
         cut["tools"] = body["tools"][: int(path[6:-1]) + 1]
     elif path.startswith("system["):
         cut["system"] = body["system"][: int(path[7:-1]) + 1]
+    elif "." not in path:  # "messages[2]": the whole message (a plain-string content is one block)
+        cut["system"] = body["system"]
+        cut["messages"] = body["messages"][: int(path[9:-1]) + 1]
     else:
         cut["system"] = body["system"]
         i, j = (int(p.split("[")[1].rstrip("]")) for p in path.split("."))
@@ -82,6 +85,32 @@ def answer(label: str, body: dict[str, Any], text: str, *, read: str | None = No
 def prose(text: str) -> str:
     """Paragraphs written wrapped in this file, as one line each (the way the API returns text)."""
     return "\n\n".join(" ".join(p.split()) for p in text.strip().split("\n\n"))
+
+
+# Section 2: automatic caching, a top-level cache_control on a conversation that grows.
+AUTO_1 = "Who counts as a resident under Article 2?"
+A_AUTO_1 = prose("""
+Under Article 2(d) a resident is a person whose home is in the Lantern Valley, and also anyone who has lived
+there for at least ninety days in the last twelve months. Nationality, owning property and registering anywhere
+are not required.
+""")
+AUTO_2 = "Does a student who stays for one autumn term count?"
+A_AUTO_2 = prose("""
+Only once the ninety days are reached. A term of about twelve weeks passes ninety days in the valley before it
+ends, so from then on, and for the rest of the twelve months that follow, the student is a resident under
+Article 2(d) and may glean under Article 3. Before day ninety the student is a visitor.
+""")
+
+
+def automatic(turns: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """A request with one top-level cache_control: the system prompt a plain string, the conversation so far."""
+    messages: list[dict[str, Any]] = []
+    for question, reply in turns:
+        messages.append({"role": "user", "content": question})
+        if reply is not None:
+            messages.append({"role": "assistant", "content": reply})
+    return {"model": OPUS, "max_tokens": 1024, "cache_control": EPHEMERAL, "system": INTRO + DOC,
+            "messages": messages}
 
 
 PRIMER_QUESTION = "Please explain the interpretation of Article 3."
@@ -226,6 +255,33 @@ must show it to a steward on request, and the Council publishes the bodies' name
 Article is an exception to the rule in Article 3(7) that no one may glean on behalf of another household.
 """)
 
+# Section 6.4: a burst of questions sent at once, before any cache entry exists, then two more after.
+DESK_INTRO = "You answer volunteers' questions at the Common Orchards help desk, citing the Act.\n\n"
+BURST = [
+    ("May volunteers use the Council's ladders?",
+     "Yes, if they work under a steward's direction: Article 8(2) keeps the Council's ladders for stewards and the "
+     "volunteers working under them. Gleaners as such may not use ladders (Article 3(4)(a))."),
+    ("Who do I tell about a diseased tree?",
+     "The steward of the parcel. Under Article 13 the steward reports disease or pests to the Council, which may "
+     "close the affected area by a closure notice under Article 9(1)."),
+    ("Can volunteers glean at the end of a shift?",
+     "Yes. Volunteering does not change a resident's own right under Article 3: at the end of a shift you may "
+     "glean like anyone else, between sunrise and sunset, in a quantity reasonable for your household."),
+]
+AFTER_BURST = [
+    ("Do volunteers need a Council card?",
+     "Only those who glean for a registered charity under Article 19, who carry the Council's card and show it to "
+     "a steward on request. Other volunteers need no card."),
+    ("May a volunteer bring a dog onto a parcel?",
+     "The Act does not forbid it. A steward may still ask for a dog to be kept on a lead where it disturbs "
+     "gleaners or nesting birds, which Article 9(1) lets the Council protect."),
+]
+
+
+def desk(question: str) -> dict[str, Any]:
+    return ask(question, system(DESK_INTRO + DOC), HAIKU)
+
+
 TURN_1 = "I live in Brook Bend with my partner and our two children. How much may we glean?"
 A_TURN_1 = prose("""
 The Act sets no fixed amount. Under Article 3(1) your household of four may glean a quantity reasonable for its
@@ -288,6 +344,9 @@ def article_3() -> str:
 
 def build():
     exchanges = [
+        answer("automatic caching, turn 1: cache write", automatic([(AUTO_1, None)]), A_AUTO_1, write="messages[0]"),
+        answer("automatic caching, turn 2: turn 1 read", automatic([(AUTO_1, A_AUTO_1), (AUTO_2, None)]), A_AUTO_2,
+               read="messages[0]", write="messages[2]"),
         answer("primer request: cache write", ask(PRIMER_QUESTION, system()), A_ARTICLE_3, write="system[0]"),
         answer("second question: cache read", ask(SECOND_QUESTION, system()), A_ARTICLE_9, read="system[0]"),
     ]
@@ -298,6 +357,10 @@ def build():
         answer("one character changed: cache miss",
                ask(PRIMER_QUESTION, system(INTRO + DOC.replace("as at 1 March 2031", "as at 2 March 2031"))),
                A_ARTICLE_3_AGAIN, write="system[0]"),
+        *[answer(f"burst {n}: sent at once, cache write", desk(q), a, write="system[0]")
+          for n, (q, a) in enumerate(BURST, start=1)],
+        *[answer(f"after the burst {n}: cache read", desk(q), a, read="system[0]")
+          for n, (q, a) in enumerate(AFTER_BURST, start=1)],
         answer("1-hour TTL on Haiku: cache write",
                ask(HELP_DESK_QUESTION, system(marker={"type": "ephemeral", "ttl": "1h"}), HAIKU),
                A_ARTICLE_19, write="system[0]", ttl="1h"),

@@ -4,7 +4,11 @@ a slow answer for the timeout demo.
 Error bodies use the API's envelope with a request_id; messages follow the API's templates where public
 captures or reports show them (401, 429, 400 empty messages, 404, 500, 529) and say "course-authored" where no
 real text is known (413). Rate-limit values are those of a new (tier 1) organization; reset times are RFC 3339,
-token `remaining` values rounded to the thousand, as the API sends them.
+token `remaining` values rounded to the thousand, as the API sends them. `tokens-*` follows the docs (rate limits
+page): the most restrictive token limit in effect, here the output limit; a real April 2026 capture
+(tests/fixtures/real/message_sonnet_4_6_headers.json) shows the sum of input and output instead, and the notebook
+says that the sources disagree. Every exchange but the 401 carries these headers, so `complete_headers` (which
+writes the sum) fills in none.
 """
 
 import hashlib
@@ -57,6 +61,27 @@ PRIMER_STREAM = {
     "stream": True,
 }
 
+# Section 7: four more tickets, sent concurrently by an async client (at most two in flight).
+MORE_TICKETS = [
+    ("My invoice shows the wrong company name; can you reissue it?",
+     "The customer needs their invoice reissued with the correct company name."),
+    ("The mobile app logs me out every time I switch to another app.",
+     "The mobile app ends the customer's session whenever they switch away from it."),
+    ("I added a colleague to our team but she never got the invitation email.",
+     "A colleague added to the customer's team has not received the invitation email."),
+    ("Search returns no results for any order placed before January.",
+     "Search finds no orders placed before January."),
+]
+
+
+def ticket_request(text):
+    return {
+        "model": HAIKU,
+        "max_tokens": 200,
+        "messages": user(f"Summarise this support ticket in one sentence: '{text}'"),
+    }
+
+
 # Section 5: the same question without streaming, answered slowly (the gateway holds it for 1 s).
 SLOW = {"model": OPUS, "max_tokens": 1024, "messages": user("Please explain quantum computing in detail.")}
 
@@ -64,9 +89,12 @@ SLOW = {"model": OPUS, "max_tokens": 1024, "messages": user("Please explain quan
 def limits(requests, input_tokens, output_tokens, *, used_requests, used_in, used_out, resets):
     """anthropic-ratelimit-* headers: limit, remaining and reset for requests, tokens, input and output tokens."""
     r_reset, in_reset, out_reset = resets
-    tokens = input_tokens + output_tokens  # the sum, as public captures show
     left_in = round((input_tokens - used_in) / 1000) * 1000
     left_out = round((output_tokens - used_out) / 1000) * 1000
+    # tokens-*: the most restrictive token limit in effect (docs), the family with less left (here output)
+    tokens, left, t_reset = min(
+        [(input_tokens, left_in, in_reset), (output_tokens, left_out, out_reset)], key=lambda f: (f[1], f[0])
+    )
     return {
         "anthropic-ratelimit-requests-limit": str(requests),
         "anthropic-ratelimit-requests-remaining": str(requests - used_requests),
@@ -78,8 +106,8 @@ def limits(requests, input_tokens, output_tokens, *, used_requests, used_in, use
         "anthropic-ratelimit-output-tokens-remaining": str(left_out),
         "anthropic-ratelimit-output-tokens-reset": out_reset,
         "anthropic-ratelimit-tokens-limit": str(tokens),
-        "anthropic-ratelimit-tokens-remaining": str(left_in + left_out),
-        "anthropic-ratelimit-tokens-reset": min(in_reset, out_reset),
+        "anthropic-ratelimit-tokens-remaining": str(left),
+        "anthropic-ratelimit-tokens-reset": t_reset,
     }
 
 
@@ -106,6 +134,29 @@ RATE_LIMITED = (
     "limit increase."
 )
 TIER_1 = {"requests": 50, "input-tokens": 30_000, "output-tokens": 8_000}
+
+
+def fill_limits(exchanges):
+    """Rate-limit headers for every exchange that has none yet (not the 401: the API does not know the
+    organization), per model class, as a minute's traffic after the ones above."""
+    tier = {OPUS: (50, 30_000, 8_000), HAIKU: (50, 50_000, 10_000)}
+    used = {OPUS: [1, 15, 29], HAIKU: [40, 2_500, 1_800]}
+    for n, ex in enumerate(exchanges):
+        hdrs = ex["response"]["headers"]
+        if ex["response"]["status"] == 401 or any(k.startswith("anthropic-ratelimit-") for k in hdrs):
+            continue
+        model = ex["request"]["body"]["model"]
+        model = model if model in tier else OPUS
+        body = ex["response"].get("body") or {}
+        use = body.get("usage") or {}
+        count = used[model]
+        count[0] += 1
+        count[1] += use.get("input_tokens", 0)
+        count[2] += use.get("output_tokens", 0)
+        s = 10 + 3 * n
+        stamp = f"2026-11-24T09:42:{s % 60:02d}Z"
+        hdrs.update(limits(*tier[model], used_requests=count[0], used_in=count[1], used_out=count[2],
+                           resets=(stamp, stamp, stamp)))
 
 
 def with_headers(label, request, text, headers):
@@ -235,6 +286,9 @@ def build():
         message_exchange("primer question without streaming, held 1 s", SLOW, QUANTUM),
     ]
     exchanges[-1]["response"]["hold"] = 1.0
+    for n, (text, summary) in enumerate(MORE_TICKETS, start=3):
+        exchanges.append(message_exchange(f"ticket {n}: sent concurrently", ticket_request(text), summary))
+    fill_limits(exchanges)
     return recording(
         exchanges,
         models=[OPUS, HAIKU],
