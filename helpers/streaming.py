@@ -1,7 +1,8 @@
 """Streaming helpers for 05_streaming: recorded event offsets, the arrival figure, a loopback web server.
 
-A stream's timing in replay comes from the offsets ("at", seconds) stored with each recorded event, never
-from the wall clock: replay speed changes how fast events arrive, not what they say. `BackgroundServer`
+The notebook measures time to first token itself, with time.perf_counter() in plain code; these helpers only
+read and draw the recording's own pace (the offsets, "at" in seconds, stored with each event), which replay at
+speed 1 reproduces and speed 0 skips. `BackgroundServer`
 runs an ASGI app (Starlette) with uvicorn in a thread, so a notebook can serve and read a stream itself.
 matplotlib and uvicorn are imported only when used.
 """

@@ -123,7 +123,8 @@ def test_recorded_events_needs_a_session_without_a_recording(monkeypatch):
 
 def test_recording_holds_the_primers_exact_streaming_request():
     primer = [x for x in REC.exchanges if x.label.startswith("primer stream")]
-    assert len(primer) == 4 and any("async" in x.label for x in primer)
+    assert len(primer) == 6 and any("async" in x.label for x in primer)
+    assert any("cancelled" in x.label for x in primer) and any("perf_counter" in x.label for x in primer)
     for ex in primer:
         assert ex.request.body == {
             "model": "claude-opus-4-6", "max_tokens": 1024, "stream": True,
@@ -197,16 +198,23 @@ def test_background_server_refuses_anything_but_loopback(host):
 
 
 def test_the_notebooks_endpoint_re_streams_text_from_the_gateway(serve):
+    # The notebook's endpoint: a token is required, and the server builds the request from one question.
     web = next(x for x in REC.exchanges if x.label == "web endpoint re-streams")
     gw = serve([stream_exchange(web.label, web.request.body, web.response.events)])
     upstream = anthropic.AsyncAnthropic(base_url=gw.url, api_key="test-key", max_retries=0)
+    token = "t0ken"
 
     async def chat(request):
+        if request.headers.get("authorization") != f"Bearer {token}":
+            return PlainTextResponse("unauthorized", status_code=401)
         body = await request.json()
+        question = body.get("question") if isinstance(body, dict) else None
+        if not isinstance(question, str) or not 0 < len(question) <= 2000:
+            return PlainTextResponse("bad request", status_code=400)
 
         async def text_chunks():
             async with upstream.messages.stream(model="claude-opus-4-6", max_tokens=1024,
-                                                messages=body["messages"]) as stream:
+                                                messages=[{"role": "user", "content": question}]) as stream:
                 async for chunk in stream:
                     if chunk.type == "content_block_delta" and chunk.delta.type == "text_delta":
                         yield chunk.delta.text
@@ -214,12 +222,81 @@ def test_the_notebooks_endpoint_re_streams_text_from_the_gateway(serve):
         return StreamingResponse(text_chunks(), media_type="text/plain; charset=utf-8")
 
     app = Starlette(routes=[Route("/api/chat", chat, methods=["POST"])])
+    question = web.request.body["messages"][0]["content"]
+    auth = {"authorization": f"Bearer {token}"}
     with BackgroundServer(app) as server:
-        with httpx.stream("POST", f"{server.url}/api/chat", json={"messages": web.request.body["messages"]},
-                          timeout=10) as response:
+        url = f"{server.url}/api/chat"
+        assert httpx.post(url, json={"question": question}, timeout=10).status_code == 401
+        relay = {"messages": [{"role": "user", "content": "anything at all"}]}
+        assert httpx.post(url, json=relay, headers=auth, timeout=10).status_code == 400
+        with httpx.stream("POST", url, json={"question": question}, headers=auth, timeout=10) as response:
             got = "".join(response.iter_text())
     want, stop = check.reference_final_text([e["data"] for e in web.response.events])
     assert got == want and stop == "end_turn"
+
+
+def test_a_connection_dropped_mid_stream_surfaces_as_httpx2_transport_error():
+    # Notebook 05 says so and catches httpx2.TransportError in stream_answer: the SDK does not wrap it.
+    import threading
+
+    import httpx2
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    start = {"type": "message_start", "message": {
+        "id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "claude-opus-4-6",
+        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 1}}}
+
+    def hang_up_mid_stream():
+        conn, _ = srv.accept()
+        conn.recv(65536)
+        event = f"event: message_start\ndata: {json.dumps(start)}\n\n".encode()
+        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+                     + f"{len(event):x}\r\n".encode() + event + b"\r\n")
+        conn.close()
+
+    thread = threading.Thread(target=hang_up_mid_stream, daemon=True)
+    thread.start()
+    client = anthropic.Anthropic(api_key="x", base_url=f"http://127.0.0.1:{srv.getsockname()[1]}", max_retries=0)
+    try:
+        with pytest.raises(httpx2.TransportError):
+            with client.messages.stream(model="claude-opus-4-6", max_tokens=10,
+                                        messages=[{"role": "user", "content": "hi"}]) as stream:
+                for _ in stream.text_stream:
+                    pass
+    finally:
+        thread.join(5)
+        srv.close()
+
+
+def test_a_browser_that_disconnects_ends_the_endpoints_generator():
+    # Notebook 05 says the server cancels the forwarding generator when the browser goes away (Starlette under
+    # uvicorn listens for http.disconnect), so its `async with` closes the stream to Claude.
+    import asyncio
+    import threading
+    import time
+
+    ended = threading.Event()
+
+    async def chat(request):
+        async def chunks():
+            try:
+                for n in range(200):
+                    yield f"piece {n} "
+                    await asyncio.sleep(0.05)
+            finally:
+                ended.set()
+
+        return StreamingResponse(chunks(), media_type="text/plain; charset=utf-8")
+
+    app = Starlette(routes=[Route("/api/chat", chat, methods=["POST"])])
+    with BackgroundServer(app) as server:
+        with httpx.stream("POST", f"{server.url}/api/chat", json={}, timeout=10) as response:
+            next(response.iter_text())
+        started = time.monotonic()
+        assert ended.wait(5), "the generator kept running after the client left"
+        assert time.monotonic() - started < 5
 
 
 # self-checks ----------------------------------------------------------------------------------------------

@@ -264,3 +264,40 @@ def test_recording_holds_the_primers_second_request_as_its_code_sends_it():
     assert final["max_tokens"] == 1024 and final["tools"][0]["name"] == "get_weather"
     assert final["messages"][2]["content"][0]["content"] == "{'temperature': 22, 'condition': 'Sunny', 'humidity': 60}"
     assert final["messages"][2]["content"][0]["tool_use_id"] == final["messages"][1]["content"][1]["id"]
+
+
+def test_tool_results_dict_content_is_refused_as_the_api_refuses_it():
+    # The API takes a string or a list of blocks: a dict (EXERCISE_WEATHER[city] itself) is a 400.
+    text = repr(check.check_tool_results(solution_message(lambda data: data)))
+    assert "is a dict" in text and "json.dumps(EXERCISE_WEATHER['Paris'])" in text
+    assert not check.check_tool_results(solution_message(lambda data: data)).ok
+    assert not check.check_tool_results(solution_message(lambda data: 18)).ok
+
+
+def test_recording_holds_structured_outputs_and_the_tool_runner_as_the_sdk_sends_them():
+    pairs = _bodies()
+    formats = [req["output_config"]["format"] for req, _ in pairs if "output_config" in req]
+    assert len(formats) == 2 and all(f["type"] == "json_schema" for f in formats)
+    assert all(f["schema"]["additionalProperties"] is False for f in formats)
+    for req, resp in pairs:
+        if "output_config" in req:  # the answer is JSON text in the schema's shape
+            required = req["output_config"]["format"]["schema"]["required"]
+            assert set(json.loads(resp["content"][0]["text"])) >= set(required)
+    threads = [(req, resp) for req, resp in pairs if "thread" in req]
+    assert [req["thread"]["type"] for req, _ in threads] == ["create", "continue"]
+    assert threads[1][0]["thread"]["previous_message_id"] == threads[0][1]["id"]
+    assert threads[1][0]["messages"][0]["content"][0]["tool_use_id"] == threads[0][1]["content"][0]["id"]
+
+
+def test_the_parse_request_is_what_the_sdk_builds_from_the_notebooks_model():
+    from anthropic.lib._parse._transform import transform_schema
+    from pydantic import BaseModel
+
+    class Contact(BaseModel):
+        name: str
+        email: str
+        company: str | None = None
+        phone: str | None = None
+
+    schemas = [req["output_config"]["format"]["schema"] for req, _ in _bodies() if "output_config" in req]
+    assert transform_schema(Contact) in schemas

@@ -161,8 +161,6 @@ def _parse_content(content: Any) -> tuple[Any, bool]:
         if len(texts) != len(content):
             return None, False
         content = "".join(str(t) for t in texts)
-    if isinstance(content, dict):
-        return content, False
     if not isinstance(content, str):
         return None, False
     try:
@@ -211,9 +209,14 @@ def check_tool_results(message: Any) -> Result:
         seen[tid] = seen.get(tid, 0) + 1
         if b.get("is_error"):
             problems.append(f"The call for {calls[tid]} succeeded: leave is_error out (or set it False).")
+        city = calls[tid]
+        if not isinstance(b.get("content"), (str, list)):
+            # The API takes a string or a list of content blocks; a dict is a 400 invalid_request_error.
+            problems.append(f"The content for {city} is a {type(b.get('content')).__name__}: the API accepts a "
+                            f"string or a list of blocks, so send json.dumps(EXERCISE_WEATHER[{city!r}]).")
+            continue
         data, as_repr = _parse_content(b.get("content"))
         repr_used |= as_repr
-        city = calls[tid]
         if data == EXERCISE_WEATHER[city]:
             continue
         other = [c for c, w in EXERCISE_WEATHER.items() if w == data and c != city]

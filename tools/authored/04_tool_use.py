@@ -1,5 +1,5 @@
 """Authored recording for 04_tool_use: the primer's get_weather round trip, a tool loop, parallel calls,
-tool_choice, a failing tool and the max_tokens pitfall.
+tool_choice, structured outputs (output_config and messages.parse), a failing tool and the max_tokens pitfall.
 
 Follow-up requests carry the assistant turn as the SDK sends `response.content` back: each block's JSON
 with only the fields the response had. Tool results are what the notebook's own functions return.
@@ -255,6 +255,99 @@ def choices():
     ]
 
 
+CONTACT = {
+    "name": "Maria Silva",
+    "email": "maria.silva@northwind.example",
+    "company": "Northwind Traders",
+    "phone": "+44 20 7946 0958",
+}
+
+
+def structured():
+    """Section 5b: JSON outputs. The schemas are what the notebook's cells send: the contact tool's schema with
+    additionalProperties false, and the SDK's own transform of the notebook's Pydantic model."""
+    from anthropic.lib._parse._transform import transform_schema
+    from pydantic import BaseModel
+
+    class Contact(BaseModel):  # the notebook's model, field for field
+        name: str
+        email: str
+        company: str | None = None
+        phone: str | None = None
+
+    answer = json.dumps(CONTACT)
+    by_dict = {**CONTACT_TOOL["input_schema"], "additionalProperties": False}
+    dict_req = {
+        "model": HAIKU,
+        "max_tokens": 1024,
+        "messages": [user(SIGNATURE)],
+        "output_config": {"format": {"type": "json_schema", "schema": by_dict}},
+    }
+    parse_req = {
+        "model": HAIKU,
+        "max_tokens": 1024,
+        "messages": [user(SIGNATURE)],
+        "output_config": {"format": {"type": "json_schema", "schema": transform_schema(Contact)}},
+    }
+    return [
+        message_exchange("structured output: output_config json_schema", dict_req, answer),
+        message_exchange("structured output: messages.parse with a Pydantic model", parse_req, answer),
+    ]
+
+
+RUNNER_Q = "What is 2.5 * 16 / 6?"
+# What @beta_tool(name="calculate") builds from the notebook's function (its to_dict()), key for key.
+RUNNER_CALC = {
+    "name": "calculate",
+    "description": "Evaluates an arithmetic expression (+ - * / ** and parentheses) and returns the number.",
+    "input_schema": {
+        "additionalProperties": False,
+        "properties": {
+            "expression": {
+                "description": "The expression, e.g. (2.5 * 16) / 6",
+                "title": "Expression",
+                "type": "string",
+            }
+        },
+        "required": ["expression"],
+        "type": "object",
+    },
+}
+
+
+def runner():
+    """Section 8: the SDK 2.15 tool runner's two requests, as it sends them (captured from the SDK against a
+    local server): it uses the message-threads beta, so the second request carries only the new user turn and
+    `thread.previous_message_id`. Usage is estimated as if the whole conversation had been sent."""
+    first_label = "tool runner round 1: tool_use"
+    first_req = {
+        "max_tokens": 1024,
+        "messages": [user(RUNNER_Q)],
+        "model": HAIKU,
+        "thread": {"type": "create"},
+        "tools": [RUNNER_CALC],
+    }
+    call = tool_use("runner calc", "calculate", {"expression": "2.5 * 16 / 6"})
+    result_turn = user([result(call, json.dumps(2.5 * 16 / 6))])
+    second_req = {
+        "max_tokens": 1024,
+        "messages": [result_turn],
+        "model": HAIKU,
+        "thread": {"type": "continue", "previous_message_id": make_id("msg_", first_label)},
+    }
+    whole = {"tools": [RUNNER_CALC], "messages": [user(RUNNER_Q), assistant([call]), result_turn]}
+    answer = "2.5 × 16 ÷ 6 is about 6.67 (6.666666666666667)."
+    return [
+        message_exchange(first_label, first_req, [call], stop_reason="tool_use"),
+        message_exchange(
+            "tool runner round 2: end_turn",
+            second_req,
+            answer,
+            use=usage(estimate_input_tokens(whole), authoring.estimate_tokens(answer), model=HAIKU),
+        ),
+    ]
+
+
 def pitfall():
     cut = req(OPUS, [user(TOKYO_Q)], WEATHER_TOOLS)
     cut["max_tokens"] = 10
@@ -272,7 +365,7 @@ def pitfall():
 def build():
     _, primer_exchanges = primer()
     return recording(
-        primer_exchanges + recipe_loop() + parallel() + choices() + error_loop() + pitfall(),
+        primer_exchanges + recipe_loop() + parallel() + choices() + structured() + error_loop() + pitfall() + runner(),
         models=[OPUS, HAIKU],
         note="The get_weather results are the primer's mock data (London's is the course's); the other tool "
         "results are what the notebook's own calculate() and convert_units() return.",

@@ -1,6 +1,6 @@
-"""Authored recording for 05_streaming: the primer's streaming request (four times: SDK helper, cURL, raw
-events, async client), a streamed tool call, a stream that fails midway with an `error` event (twice, then
-succeeds on retry) and the request a small web endpoint re-streams to a browser.
+"""Authored recording for 05_streaming: the primer's streaming request (six times: SDK helper, cURL, raw
+events, timed, cancelled, async client), a streamed tool call, a stream that fails midway with an `error`
+event (twice, then succeeds on retry) and the request a small web endpoint re-streams to a browser.
 
 Streams are paced like a real one: the first text after a few hundred milliseconds, then a steady rate.
 """
@@ -135,10 +135,13 @@ def build():
     ]
     return recording(
         [
-            # Identical requests are served in recorded order: the notebook sends this one four times.
+            # Identical requests are served in recorded order: the notebook sends this one six times.
             stream_exchange("primer stream (messages.stream)", PRIMER, QUANTUM),
             stream_exchange("primer stream on the wire (cURL)", PRIMER, QUANTUM, first_token=0.52),
             stream_exchange("primer stream as raw events (stream=True)", PRIMER, QUANTUM, first_token=0.41),
+            stream_exchange("primer stream timed with perf_counter", PRIMER, QUANTUM, first_token=0.46),
+            # The reader stops after a few pieces; the recording holds the whole answer the API would have sent.
+            stream_exchange("primer stream cancelled by the reader", PRIMER, QUANTUM, first_token=0.44),
             stream_exchange("primer stream with the async client", PRIMER, QUANTUM, first_token=0.48),
             stream_exchange("streamed tool call", WEATHER, weather_call, stop_reason="tool_use", first_token=0.6),
             failed_stream("stream overloaded midway", QUBIT, QUBIT_ANSWER, 14),
