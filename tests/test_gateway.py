@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import time
 
@@ -320,3 +321,13 @@ def test_workers_are_reused_and_a_slow_client_holds_only_one(serve):
     assert gw._server._workers == 1, "a warm pool serves sequential connections without new threads"
     with socket.create_connection(("127.0.0.1", gw.port), timeout=5):  # connects, never sends
         assert raw(gw, "POST", "/v1/messages", b'{"q": 1}')[0] == 200
+
+
+def test_gateway_made_errors_carry_a_stable_request_id_as_the_api_does(serve):
+    gw = serve([json_ex({"q": 1}, {"ok": 1})])
+    answers = [raw(gw, "POST", "/v1/messages", b'{"q": 2}') for _ in range(2)]
+    ids = {json.loads(body)["request_id"] for _, _, body in answers}
+    assert len(ids) == 1, "the same miss gets the same id, so stored outputs stay the same"
+    rid = ids.pop()
+    assert re.fullmatch(r"req_011C[1-9A-HJ-NP-Za-km-z]{20}", rid)
+    assert all(headers.get("request-id") == rid for _, headers, _ in answers)

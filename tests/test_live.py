@@ -18,7 +18,8 @@ from helpers.gateway.budget import BudgetExceeded, Estimate, Ledger, worst_case
 from helpers.gateway.meter import Charge
 from helpers.gateway.recordings import load_recording, save_recording
 from helpers.gateway.upstream import Upstream
-from helpers.pricing import UnknownPriceError, cost
+from helpers.models import model_info
+from helpers.pricing import UnknownPriceError, cost, price_of
 
 FAKE_KEY = "sk-ant-api03-" + "Zx9" * 30 + "-AbCdEfAA"  # shaped like a real key, never valid
 ASK = {"model": "claude-opus-4-6", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}]}
@@ -306,3 +307,12 @@ def test_worst_case_output_is_capped_at_what_a_model_can_write():
     huge = worst_case("POST", "/v1/messages", dict(ASK, max_tokens=200_000))
     capped = worst_case("POST", "/v1/messages", dict(ASK, max_tokens=128_000))
     assert huge.usd == capped.usd and capped.usd >= 128_000 * 25 / 1e6
+
+
+def test_a_thread_continued_on_the_server_is_bounded_by_the_whole_context_window():
+    # SDK 2.15's tool runner continues a message thread: the earlier turns are not in the body.
+    body = dict(ASK, max_tokens=100, thread={"previous_message_id": "msg_011Cx"})
+    est = worst_case("POST", "/v1/messages", body)
+    window = model_info(ASK["model"]).context_window
+    assert est.usd >= window * price_of(ASK["model"]).input / 1e6 and "thread" in est.detail
+    assert worst_case("POST", "/v1/messages", dict(ASK, max_tokens=100)).usd < est.usd / 100

@@ -167,8 +167,9 @@ def _one(params: Mapping[str, Any], raw_len: int, factor: float, where: str = ""
     messages = params.get("messages") if isinstance(params.get("messages"), list) else []
     tokens_in = len(text) + _BASE_OVERHEAD + _MESSAGE_OVERHEAD * len(messages) + extra
     tokens_in += counts["images"] * _IMAGE_TOKENS
-    if counts["documents"]:
-        tokens_in = window  # pages are unknown: the whole context window, the most any request can send
+    held = bool(params.get("thread"))  # a message thread: the API adds the earlier turns it keeps itself
+    if counts["documents"] or held:
+        tokens_in = window  # pages or held turns are unknown: the whole context window, the most there can be
     tokens_in = min(tokens_in, window)  # a longer input is refused by the API before it costs anything
     rate_in, rate_out = price.input, price.output
     flat = json.dumps(params, ensure_ascii=False)
@@ -180,7 +181,8 @@ def _one(params: Mapping[str, Any], raw_len: int, factor: float, where: str = ""
         rate_in, rate_out = rate_in * 1.1, rate_out * 1.1  # regional inference bills a premium
     out_cap = min(info.max_output if info else _MAX_OUTPUT, _MAX_OUTPUT)
     usd = (tokens_in * rate_in + min(max_tokens, out_cap) * rate_out) * factor / 1e6
-    return usd, f"<= {tokens_in:,} input + {max_tokens:,} max_tokens on {model}"
+    why = " (a PDF's pages)" if counts["documents"] else " (a thread's turns held by the API)" if held else ""
+    return usd, f"<= {tokens_in:,} input{why} + {max_tokens:,} max_tokens on {model}"
 
 
 def worst_case(method: str, path: str, body: Any, raw_len: int = 0) -> Estimate | None:

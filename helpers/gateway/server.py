@@ -11,6 +11,7 @@ to serve every notebook's recordings at once (`helpers.gateway.cli`):
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import io
 import json
@@ -93,6 +94,19 @@ def _depth(value: Any) -> int:
 def _short_error(exc: BaseException) -> str:
     """One short line about an exception: its type and the start of its message, never a traceback."""
     return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+_ID_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def request_id(seed: str) -> str:
+    """A request id in the API's 2026 form (req_011C + 20 base58 characters), the same for the same seed."""
+    n = int.from_bytes(hashlib.sha256(seed.encode("utf-8", "replace")).digest(), "big")
+    chars = []
+    for _ in range(20):
+        n, r = divmod(n, len(_ID_ALPHABET))
+        chars.append(_ID_ALPHABET[r])
+    return "req_011C" + "".join(chars)
 
 
 def error_body(kind: str, message: str) -> dict[str, Any]:
@@ -587,7 +601,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_error(self, status: int, kind: str, message: str) -> None:
         # x-should-retry: false -> the SDK raises at once instead of retrying a request that cannot succeed.
-        self._send_json(status, {"x-should-retry": "false"}, error_body(kind, message))
+        # A request id as the API gives one, derived from the error so stored outputs stay the same.
+        route = getattr(self, "path", "").split("?", 1)[0][:200]  # a garbage request line sets no path
+        rid = request_id(f"{getattr(self, 'command', '')} {route} {status} {message}")
+        body = dict(error_body(kind, message), request_id=rid)
+        self._send_json(status, {"x-should-retry": "false", "request-id": rid}, body)
 
     def _headers_for(self, ex: Exchange) -> dict[str, str]:
         gw = self.server.gateway
