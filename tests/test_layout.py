@@ -44,3 +44,32 @@ def test_the_core_imports_no_lesson_module():
 def test_no_gateway_module_is_left_flat_among_the_lessons():
     flat = {"recordings", "meter", "budget", "upstream", "server"} & {p.stem for p in HELPERS.glob("*.py")}
     assert not flat, f"{flat} belong in helpers/gateway/"
+
+
+def test_every_notebook_link_stays_inside_the_served_tree_and_its_anchor_exists():
+    # `make lab` serves notebooks/ only: a link to ../README.md is a 404 there.
+    import json
+    import re
+
+    from helpers.config import NOTEBOOKS_DIR
+
+    def headings(path: Path) -> set[str]:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        return {m.group(1).strip().replace(" ", "-") for m in re.finditer(r"^#+\s+(.+)$", text, re.M)}
+
+    checked = 0
+    for nb in sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web page
+            name, _, anchor = target.partition("#")
+            dest = (nb.parent / name).resolve() if name else nb
+            assert NOTEBOOKS_DIR.resolve() in dest.parents or dest.parent == NOTEBOOKS_DIR.resolve(), (nb.name, target)
+            assert dest.exists(), f"{nb.name}: {target} does not exist"
+            if anchor and dest.suffix == ".ipynb":
+                assert anchor in headings(dest), f"{nb.name}: {target} has no heading #{anchor}"
+            checked += 1
+    assert checked >= 30

@@ -14,6 +14,7 @@ import pytest
 
 from helpers.config import REPO_ROOT
 from helpers.errors import KeyFinding, scan_notebook, scan_text
+from helpers.gateway.recordings import MATCH_HEADERS
 from helpers.gateway.secrets import recording_secrets
 
 # The one file that holds fake keys on purpose: notebook 10 runs the scanner on it.
@@ -118,7 +119,9 @@ def test_recordings_hold_no_request_or_auth_headers():
     for path in sorted((REPO_ROOT / "notebooks" / "recordings").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         for i, ex in enumerate(data["exchanges"]):
-            assert set(ex["request"]) <= {"method", "path", "body"}, f"{path.name}[{i}]: request headers stored"
+            assert set(ex["request"]) <= {"method", "path", "body", "match_headers"}, f"{path.name}[{i}]: headers"
+            # match_headers may only name the API version and betas: never a credential
+            assert set(ex["request"].get("match_headers", {})) <= set(MATCH_HEADERS), f"{path.name}[{i}]"
             names = {h.lower() for h in ex["response"].get("headers", {})}
             assert not names & {"authorization", "x-api-key", "set-cookie", "anthropic-organization-id"}, path.name
         assert recording_secrets(data) == [], f"{path.name}: save_recording would refuse it"

@@ -236,9 +236,11 @@ def ratelimit_headers(
 ) -> dict[str, str]:
     """anthropic-ratelimit-* for requests, input, output and all tokens (limit, remaining, reset).
 
-    As in public captures: token `remaining` values are rounded to the thousand, the `tokens-*` limit is the
-    input and output limits together, resets are RFC 3339 seconds; `at` is the response's time (HH:MM:SS
-    on the recording's date) and the request bucket refills `refill` seconds later.
+    Token `remaining` values are rounded to the thousand, as in public captures. The `tokens-*` row is the
+    most restrictive token limit in effect, as the rate-limits page defines it (one April 2026 capture shows
+    the input and output limits added instead: sources disagree, notebook 10 says so). Resets are RFC 3339
+    seconds; `at` is the response's time (HH:MM:SS on the recording's date) and the request bucket refills
+    `refill` seconds later.
     """
     h, m, sec = (int(x) for x in at.split(":"))
 
@@ -248,6 +250,7 @@ def ratelimit_headers(
 
     left_in = _round_thousand(limits["input-tokens"] - used_in)
     left_out = _round_thousand(limits["output-tokens"] - used_out)
+    tightest = min((limits["input-tokens"], left_in), (limits["output-tokens"], left_out), key=lambda p: p[1])
     return {
         "anthropic-ratelimit-requests-limit": str(limits["requests"]),
         "anthropic-ratelimit-requests-remaining": str(limits["requests"] - used_requests),
@@ -258,8 +261,8 @@ def ratelimit_headers(
         "anthropic-ratelimit-output-tokens-limit": str(limits["output-tokens"]),
         "anthropic-ratelimit-output-tokens-remaining": str(left_out),
         "anthropic-ratelimit-output-tokens-reset": stamp(0),
-        "anthropic-ratelimit-tokens-limit": str(limits["input-tokens"] + limits["output-tokens"]),
-        "anthropic-ratelimit-tokens-remaining": str(left_in + left_out),
+        "anthropic-ratelimit-tokens-limit": str(tightest[0]),
+        "anthropic-ratelimit-tokens-remaining": str(tightest[1]),
         "anthropic-ratelimit-tokens-reset": stamp(0),
     }
 

@@ -20,6 +20,8 @@ from normalize import NOTEBOOKS, ROOT, dumps, normalize  # noqa: E402
 
 README = ROOT / "README.md"
 START, END, NAV = "<!-- toc -->", "<!-- /toc -->", "<!-- nav -->"
+CONTENTS = "<!-- contents -->"  # notebook 00's contents cell: inside the tree `make lab` serves, unlike README.md
+HOME = "00_start_here.ipynb"
 
 
 def title(nb: dict) -> str:
@@ -51,15 +53,27 @@ def nav_line(items: list[tuple[Path, dict, str]], i: int) -> str:
     if i > 0:
         prev = items[i - 1]
         parts.append(f"[← {prev[2]}]({prev[0].name})")
-    parts.append("[Contents](../README.md#contents)")
+    parts.append(f"[Contents]({'' if items[i][0].name == HOME else HOME}#Contents)")
     if i + 1 < len(items):
         nxt = items[i + 1]
         parts.append(f"[{nxt[2]} →]({nxt[0].name})")
     return f"{NAV}\n" + " | ".join(parts)
 
 
-def with_nav(nb: dict, line: str) -> dict:
-    cells = [c for c in nb["cells"] if not (c["cell_type"] == "markdown" and "".join(c["source"]).startswith(NAV))]
+def contents_cell(items: list[tuple[Path, dict, str]]) -> str:
+    rows = [CONTENTS, "## Contents", ""]
+    rows += [f"- [{t}]({p.name})" for p, _, t in items]
+    return "\n".join(rows)
+
+
+def _generated(cell: dict, marker: str) -> bool:
+    return cell["cell_type"] == "markdown" and "".join(cell["source"]).startswith(marker)
+
+
+def with_nav(nb: dict, line: str, contents: str | None = None) -> dict:
+    cells = [c for c in nb["cells"] if not _generated(c, NAV) and not _generated(c, CONTENTS)]
+    if contents is not None:
+        cells.append({"cell_type": "markdown", "id": "contents", "metadata": {}, "source": contents})
     cells.append({"cell_type": "markdown", "id": "nav", "metadata": {}, "source": line})
     return normalize(dict(nb, cells=cells))
 
@@ -79,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.check:
             README.write_text(new_readme, encoding="utf-8")
     for i, (p, nb, _) in enumerate(items):
-        text = dumps(with_nav(nb, nav_line(items, i)))
+        home = contents_cell(items) if p.name == HOME else None
+        text = dumps(with_nav(nb, nav_line(items, i), home))
         if text != p.read_text(encoding="utf-8"):
             stale.append(p)
             if not args.check:
