@@ -44,6 +44,26 @@ def switch(models_py: Path, choices: dict[str, str]) -> None:
     models_py.write_text(text, encoding="utf-8")
 
 
+def missing_facts(choices: dict[str, str]) -> list[str]:
+    """What helpers/models.py and pricing.py must say about a model before the course can switch to it."""
+    sys.path.insert(0, str(ROOT))
+    from helpers.models import KNOWN
+    from helpers.pricing import UnknownPriceError, price_of
+
+    out = []
+    for name, model in choices.items():
+        info = KNOWN.get(model)
+        if info is None:
+            out.append(f"{name}={model}: no entry in helpers/models.py")
+            continue
+        out += [f"{name}={model}: {f} is not known" for f in ("min_cacheable_tokens",) if getattr(info, f) is None]
+        try:
+            price_of(model)
+        except UnknownPriceError:
+            out.append(f"{name}={model}: no price in helpers/pricing.py")
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--opus", default="claude-opus-5-5")
@@ -51,6 +71,11 @@ def main() -> int:
     p.add_argument("--haiku", default="claude-haiku-5-5")
     p.add_argument("--keep", action="store_true", help="keep the scratch clone and print where it is")
     args = p.parse_args()
+    choices = {"OPUS": args.opus, "SONNET": args.sonnet, "HAIKU": args.haiku}
+    gaps = missing_facts(choices)
+    if gaps:  # notebook 08 teaches each model's minimum cacheable prefix, 09 its price, ...
+        print("fill these in before switching (with the docs page of each fact):\n  " + "\n  ".join(gaps))
+        return 1
     scratch = Path(tempfile.mkdtemp(prefix="primer-switch-"))
     clone = scratch / "main"
     py = sys.executable
@@ -59,7 +84,7 @@ def main() -> int:
     env.pop("PRIMER_GATEWAY_URL", None)
     try:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        switch(clone / "helpers" / "models.py", {"OPUS": args.opus, "SONNET": args.sonnet, "HAIKU": args.haiku})
+        switch(clone / "helpers" / "models.py", choices)
         print(f"switched to OPUS={args.opus} SONNET={args.sonnet} HAIKU={args.haiku} in {clone}")
         check = "import helpers, helpers.models as m; assert helpers.OPUS == m.OPUS; print(helpers.__file__)"
         _run("helpers imports from the clone", [py, "-c", check], clone, env)
