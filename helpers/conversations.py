@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .display import Card, message_html, message_text, usage_line
+from .display import BORDER, MUTED, Card, markdown_html, message_html, message_text, usage_line
 
 __all__ = [
     "ROLES",
@@ -201,14 +201,14 @@ def transcript_html(entries: Sequence[TranscriptEntry]) -> str:
     """The transcript as HTML: the user's turns, replies with their cost, errors in red."""
     esc = html.escape
     if not entries:
-        return '<div style="color:#57606a;font-style:italic">No messages yet: type one below and press Send.</div>'
+        return f'<div style="color:{MUTED};font-style:italic">No messages yet: type one below and press Send.</div>'
     rows = []
     for e in entries:
         rows.append(f'<div style="margin-top:8px"><b>You:</b> {esc(e.user)}</div>')
         if e.ok:
             rows.append(
-                f'<div style="white-space:pre-wrap;margin-left:12px"><b>Claude:</b> {esc(e.reply)}</div>'
-                f'<div style="margin-left:12px;color:#57606a;font-size:12px">{esc(e.cost)}</div>'
+                f'<div style="margin-left:12px"><b>Claude:</b>{markdown_html(e.reply)}</div>'
+                f'<div style="margin-left:12px;color:{MUTED};font-size:12px">{esc(e.cost)}</div>'
             )
         else:
             rows.append(
@@ -217,7 +217,7 @@ def transcript_html(entries: Sequence[TranscriptEntry]) -> str:
             )
     return (
         '<div style="font-family:system-ui,sans-serif;font-size:13px;max-width:900px;max-height:420px;'
-        f'overflow-y:auto;border:1px solid #d0d7de;border-radius:6px;padding:4px 12px 8px">{"".join(rows)}</div>'
+        f'overflow-y:auto;border:1px solid {BORDER};border-radius:6px;padding:4px 12px 8px">{"".join(rows)}</div>'
     )
 
 

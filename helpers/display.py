@@ -12,9 +12,42 @@ from typing import Any
 
 from .pricing import UnknownPriceError, cost, format_usd
 
-__all__ = ["usage_line", "message_text", "message_html", "register_formatters", "Card", "card"]
+__all__ = [
+    "usage_line",
+    "message_text",
+    "message_html",
+    "markdown_html",
+    "register_formatters",
+    "Card",
+    "card",
+    "MUTED",
+    "BORDER",
+    "PANEL",
+]
 
 _PREVIEW = 300
+# JupyterLab's theme variables, so cards read in the light and the dark theme; the fallbacks (GitHub's
+# light palette) are what static views without those variables use: GitHub, nbviewer, nbconvert HTML.
+MUTED = "var(--jp-content-font-color2, #57606a)"
+BORDER = "var(--jp-border-color2, #d0d7de)"
+RULE = "var(--jp-border-color3, #eaeef2)"
+PANEL = "var(--jp-layout-color2, #f6f8fa)"
+_md = None
+
+
+def markdown_html(text: str) -> str:
+    """Claude's Markdown rendered (raw HTML in it escaped, unsafe links neutralized), raw text a click away."""
+    global _md
+    if _md is None:
+        import mistune  # maintained, and installed with Jupyter; loaded only when a card is drawn
+
+        _md = mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])
+    rendered = str(_md(text))
+    return (
+        f'<div style="margin:6px 0">{rendered}</div>'
+        f'<details style="margin:2px 0;color:{MUTED};font-size:12px"><summary>raw text</summary>'
+        f'<pre style="white-space:pre-wrap;margin:4px 0">{html.escape(text)}</pre></details>'
+    )
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -73,7 +106,7 @@ def message_text(message: Any) -> str:
 
 
 _CSS = (
-    "border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;margin:4px 0;"
+    f"border:1px solid {BORDER};border-radius:6px;padding:8px 12px;margin:4px 0;"
     "font-family:system-ui,sans-serif;font-size:13px;max-width:900px"
 )
 
@@ -82,24 +115,24 @@ def _block_html(block: Any) -> str:
     kind = _get(block, "type")
     esc = html.escape
     if kind == "text":
-        return f'<div style="white-space:pre-wrap;margin:6px 0">{esc(str(_get(block, "text", "")))}</div>'
+        return markdown_html(str(_get(block, "text", "")))
     if kind == "tool_use":
         args = esc(json.dumps(_get(block, "input"), ensure_ascii=False, indent=2))
         return (
-            f'<div style="background:#f6f8fa;border-left:3px solid #8250df;padding:4px 8px;margin:6px 0">'
+            f'<div style="background:{PANEL};border-left:3px solid #8250df;padding:4px 8px;margin:6px 0">'
             f"<b>tool_use</b> <code>{esc(str(_get(block, 'name')))}</code> "
-            f'<span style="color:#57606a">id {esc(str(_get(block, "id")))}</span>'
+            f'<span style="color:{MUTED}">id {esc(str(_get(block, "id")))}</span>'
             f'<pre style="margin:4px 0">{args}</pre></div>'
         )
     if kind == "thinking":
         thought = str(_get(block, "thinking", ""))
         return (
-            f'<details style="margin:6px 0;color:#57606a"><summary>thinking ({len(thought)} chars)</summary>'
+            f'<details style="margin:6px 0;color:{MUTED}"><summary>thinking ({len(thought)} chars)</summary>'
             f'<div style="white-space:pre-wrap">{esc(thought)}</div></details>'
         )
     if kind == "redacted_thinking":
         return (
-            f'<div style="color:#57606a">redacted_thinking ({len(str(_get(block, "data", "")))} chars, encrypted)</div>'
+            f'<div style="color:{MUTED}">redacted_thinking ({len(str(_get(block, "data", "")))} chars, encrypted)</div>'
         )
     data = block.to_dict() if hasattr(block, "to_dict") else block
     return f"<pre>{esc(kind or '')}: {esc(json.dumps(data, ensure_ascii=False, indent=2))}</pre>"
@@ -117,9 +150,9 @@ def message_html(message: Any) -> str:
     ordered += [b for b in blocks if _get(b, "type") in ("thinking", "redacted_thinking")]
     body = "".join(_block_html(b) for b in ordered)
     return (
-        f'<div style="{_CSS}"><div style="color:#57606a">Message · <code>{esc(model)}</code> · '
+        f'<div style="{_CSS}"><div style="color:{MUTED}">Message · <code>{esc(model)}</code> · '
         f"stop_reason <code>{esc(stop)}</code></div>{body}"
-        f'<div style="color:#57606a;border-top:1px solid #eaeef2;padding-top:4px">'
+        f'<div style="color:{MUTED};border-top:1px solid {RULE};padding-top:4px">'
         f"{esc(usage_line(_get(message, 'usage'), model))}</div></div>"
     )
 
