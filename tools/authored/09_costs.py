@@ -3,8 +3,8 @@
 Token counts come from the course's estimate (tools/authoring.py). A count_tokens answer and the usage of
 the message sent after it carry the same estimate, as they would for the same request in live mode. The
 models list is written for the course and holds only the course's three models and one deprecated model;
-its created_at and deprecated_at dates are illustrative, and the retirement date of claude-sonnet-4-5 is the
-one in SDK 2.12.0's deprecation table.
+its created_at and deprecated_at dates are illustrative, and the retirement date of claude-opus-4-5 is the
+one in the installed SDK's deprecation table (2.15: January 22nd, 2027).
 """
 
 from __future__ import annotations
@@ -101,18 +101,18 @@ def model_entry(
 
 
 MODEL_LIST = [
-    model_entry(SONNET, "Claude Sonnet 4.6", "sonnet", "2026-02-17T00:00:00Z", 1_000_000, 64_000),
+    model_entry(SONNET, "Claude Sonnet 4.6", "sonnet", "2026-02-17T00:00:00Z", 1_000_000, 128_000),
     model_entry(OPUS, "Claude Opus 4.6", "opus", "2026-02-05T00:00:00Z", 1_000_000, 128_000),
     model_entry("claude-haiku-4-5-20251001", "Claude Haiku 4.5", "haiku", "2025-10-15T00:00:00Z", 200_000, 64_000),
     model_entry(
-        "claude-sonnet-4-5-20250929",
-        "Claude Sonnet 4.5",
-        "sonnet",
-        "2025-09-29T00:00:00Z",
+        "claude-opus-4-5-20251101",
+        "Claude Opus 4.5",
+        "opus",
+        "2025-11-24T00:00:00Z",
         200_000,
         64_000,
-        deprecated="2026-08-31T00:00:00Z",
-        retires="2026-11-30T00:00:00Z",
+        deprecated="2026-10-22T00:00:00Z",
+        retires="2027-01-22T00:00:00Z",
     ),
 ]
 MISSPELLED = "claude-opus-4.6"  # a dot where the id has a dash
