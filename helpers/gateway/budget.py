@@ -29,7 +29,7 @@ with warnings.catch_warnings():  # without fcntl and off Windows (Pyodide) filel
     from filelock import FileLock, Timeout
 
 from ..config import REPO_ROOT, ConfigError
-from ..models import MODELS, canonical_model_id
+from ..models import KNOWN, canonical_model_id
 from ..pricing import BATCH_DISCOUNT, CACHE_WRITE_1H, CACHE_WRITE_5M, format_usd, price_of
 from .meter import Charge
 
@@ -140,7 +140,23 @@ def _check_tools(params: Mapping[str, Any]) -> int:
     return extra
 
 
-def _one(params: Mapping[str, Any], raw_len: int, factor: float, where: str = "") -> tuple[float, str]:
+HeldTokens = Callable[[str], "int | None"]  # a message id -> the tokens of the conversation it closed
+
+
+def _held(params: Mapping[str, Any], held_tokens: HeldTokens | None) -> int | None:
+    """Tokens the API adds from a message thread it holds: 0 for none, None when unknown (no bound)."""
+    thread = params.get("thread")
+    if not thread:
+        return 0
+    if isinstance(thread, dict) and thread.get("type") == "create":
+        return 0  # the API starts holding this conversation; nothing is added yet
+    prev = thread.get("previous_message_id") if isinstance(thread, dict) else None
+    return held_tokens(prev) if held_tokens is not None and isinstance(prev, str) else None
+
+
+def _one(
+    params: Mapping[str, Any], raw_len: int, factor: float, where: str = "", held_tokens: HeldTokens | None = None
+) -> tuple[float, str]:
     model = params.get("model")
     max_tokens = params.get("max_tokens")
     if not isinstance(model, str):
@@ -162,13 +178,14 @@ def _one(params: Mapping[str, Any], raw_len: int, factor: float, where: str = ""
     extra = _check_tools(params)
     counts = {"images": 0, "documents": 0}
     text = json.dumps(_walk(dict(params), counts), ensure_ascii=False).encode("utf-8")
-    info = MODELS.get(canonical_model_id(model))
+    info = KNOWN.get(canonical_model_id(model))
     window = info.context_window if info else _DEFAULT_WINDOW
     messages = params.get("messages") if isinstance(params.get("messages"), list) else []
     tokens_in = len(text) + _BASE_OVERHEAD + _MESSAGE_OVERHEAD * len(messages) + extra
     tokens_in += counts["images"] * _IMAGE_TOKENS
-    held = bool(params.get("thread"))  # a message thread: the API adds the earlier turns it keeps itself
-    if counts["documents"] or held:
+    held = _held(params, held_tokens)  # a continued message thread: the API adds the turns it keeps itself
+    tokens_in += held or 0
+    if counts["documents"] or held is None:
         tokens_in = window  # pages or held turns are unknown: the whole context window, the most there can be
     tokens_in = min(tokens_in, window)  # a longer input is refused by the API before it costs anything
     rate_in, rate_out = price.input, price.output
@@ -181,13 +198,17 @@ def _one(params: Mapping[str, Any], raw_len: int, factor: float, where: str = ""
         rate_in, rate_out = rate_in * 1.1, rate_out * 1.1  # regional inference bills a premium
     out_cap = min(info.max_output if info else _MAX_OUTPUT, _MAX_OUTPUT)
     usd = (tokens_in * rate_in + min(max_tokens, out_cap) * rate_out) * factor / 1e6
-    why = " (a PDF's pages)" if counts["documents"] else " (a thread's turns held by the API)" if held else ""
+    why = " (a PDF's pages)" if counts["documents"] else " (a thread's turns held by the API)" if held != 0 else ""
     return usd, f"<= {tokens_in:,} input{why} + {max_tokens:,} max_tokens on {model}"
 
 
-def worst_case(method: str, path: str, body: Any, raw_len: int = 0) -> Estimate | None:
+def worst_case(
+    method: str, path: str, body: Any, raw_len: int = 0, held_tokens: HeldTokens | None = None
+) -> Estimate | None:
     """The most a call can cost, or None for calls that cost nothing (count_tokens, GETs, cancel).
 
+    `held_tokens` tells, for a message id this gateway metered, the input plus output tokens of that call:
+    a thread continued from it adds at most that much. An unknown id counts as the whole context window.
     Raises BadRequest for a billable call that is malformed or cannot be bounded, and UnknownPriceError
     for a model without a price: live mode refuses both rather than guess.
     """
@@ -197,7 +218,7 @@ def worst_case(method: str, path: str, body: Any, raw_len: int = 0) -> Estimate 
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     if route == "/v1/messages":
-        usd, detail = _one(body, raw_len, 1.0)
+        usd, detail = _one(body, raw_len, 1.0, held_tokens=held_tokens)
         return Estimate(usd, detail)
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:

@@ -60,6 +60,7 @@ class StreamMeter:
 
     def __init__(self) -> None:
         self.model = ""
+        self.message_id = ""
         self.usage: dict[str, Any] = {}
         self.complete = False
 
@@ -74,6 +75,7 @@ class StreamMeter:
         if event == "message_start":
             msg = data.get("message", {})
             self.model = str(msg.get("model", ""))
+            self.message_id = str(msg.get("id", ""))
             self.usage = dict(msg.get("usage") or {})
         elif event == "message_delta":
             # message_delta usage is cumulative: it replaces, never adds

@@ -420,7 +420,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         try:
-            est = worst_case(method, self.path, body, len(raw))
+            est = worst_case(method, self.path, body, len(raw), held_tokens=gw.held_tokens)
         except UnknownPriceError as e:
             gw._log(LogEntry(method, logged, 400, "budget", **seen), self)
             self._send_error(
@@ -484,6 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
         if resp.status < 300 and "text/event-stream" in headers.get("content-type", ""):
             meter, events, client_ok = self._relay_sse(resp, headers, start, capture=slot is not None)
             charges = meter.charges()
+            gw._remember(meter.message_id, charges)
             # a cut stream keeps its worst case
             self._settle(gw.ledger.settle, rid, charges, keep_reserved=not meter.complete)
             payload: dict[str, Any] = {"events": events}
@@ -497,6 +498,8 @@ class _Handler(BaseHTTPRequestHandler):
                 kind = "jsonl"
             else:
                 charges = charges_from_message(payload["body"]) if resp.status < 400 else []
+                if isinstance(payload["body"], dict):
+                    gw._remember(str(payload["body"].get("id", "")), charges)
                 if route == "/v1/messages/batches" and method == "POST" and resp.status < 400 and rid:
                     self._settle(gw.ledger.hold_for_batch, rid, str(payload["body"].get("id")))
                 else:
@@ -744,6 +747,7 @@ class Gateway:
         self.header_timeout = float(header_timeout)
         self.crashes: deque[str] = deque(maxlen=_CRASHES_KEPT)  # short lines only: a traceback would keep bodies
         self._cursors: _Clients[Cursor] = _Clients(lambda: Cursor(self.index))
+        self._held: OrderedDict[str, int] = OrderedDict()  # message id -> tokens, for continued threads
         self._lock = threading.Lock()
         self._server = _Server((host, port), _Handler)  # binds now: a busy port fails here
         self._server.gateway = self
@@ -851,6 +855,20 @@ class Gateway:
             "budget": self.ledger.snapshot() if self.ledger else None,
             "spend": {"by_model": tally.by_model, "calls": tally.calls, "unpriced": tally.unpriced},
         }
+
+    def _remember(self, message_id: str, charges: list[Any]) -> None:
+        """What a metered answer's conversation holds, for a message thread continued from it."""
+        if not message_id or not charges:
+            return
+        with self._lock:
+            self._held[message_id] = sum(c.input_tokens + c.output_tokens for c in charges)
+            while len(self._held) > _Clients.MAX_CLIENTS:
+                self._held.popitem(last=False)
+
+    def held_tokens(self, message_id: str) -> int | None:
+        """The input plus output tokens of a call this gateway metered, or None if it never saw it."""
+        with self._lock:
+            return self._held.get(message_id)
 
     def _note_crash(self, exc: BaseException) -> None:
         self.crashes.append(_short_error(exc))
