@@ -29,6 +29,7 @@ __all__ = [
     "validate_requests",
     "split_requests",
     "poll_wait",
+    "ProgressBar",
 ]
 
 MAX_REQUESTS = 100_000
@@ -196,3 +197,46 @@ def poll_wait(
         return 0.0
     (sleep or time.sleep)(float(seconds))
     return float(seconds)
+
+
+class ProgressBar:
+    """Requests done out of the total: a bar that moves while a batch runs, its latest status beside it,
+    and one printed line when it is closed.
+
+    The bar is a widget, so views without widgets (GitHub, nbconvert HTML, a notebook before its kernel
+    runs) show its static form instead: one stable line saying the result is printed below, and that line.
+    Nothing is printed per poll, so a finished bar never sits above stale "Processing..." lines.
+    """
+
+    def __init__(self, total: int, desc: str = "requests done"):
+        import html
+
+        import ipywidgets as w
+        from IPython.display import display
+
+        from .display import MUTED
+
+        self.total, self.desc, self.done, self.polls = int(total), desc, 0, 0
+        self.bar = w.IntProgress(value=0, min=0, max=max(self.total, 1), description=desc,
+                                 style={"description_width": "initial"})
+        self.label = w.Label(f"0/{self.total}")
+        self.box = w.HBox([self.bar, self.label])
+        note = f"{desc}: a progress bar while the batch runs; the line below says how it ended"
+        data = dict(self.box._repr_mimebundle_() or {})
+        data["text/plain"] = note
+        data["text/html"] = f'<div style="color:{MUTED};font-size:12px">{html.escape(note)}</div>'
+        display(data, raw=True)
+
+    def update_to(self, done: int, status: str = "") -> None:
+        """One poll: `done` requests of the total have finished; `status` shows beside the bar."""
+        self.polls += 1
+        self.done = int(done)
+        self.bar.value = min(self.done, self.bar.max)
+        self.label.value = f"{self.done}/{self.total}" + (f" · poll {self.polls}: {status}" if status else "")
+
+    def close(self, status: str) -> str:
+        """Print and return the final line, e.g. 'requests done: 2/2 · ended after 4 polls'."""
+        line = f"{self.desc}: {self.done}/{self.total} · {status} after {self.polls} poll{'s' * (self.polls != 1)}"
+        self.label.value = f"{self.done}/{self.total} · {status}"
+        print(line)
+        return line

@@ -20,6 +20,7 @@ from .display import BORDER, MUTED, Card, markdown_html, message_html, message_t
 
 __all__ = [
     "ROLES",
+    "NOT_RECORDED",
     "conversation_problems",
     "require_valid",
     "text_of",
@@ -33,6 +34,14 @@ __all__ = [
 ]
 
 ROLES = ("user", "assistant")
+# What a learner reads when replay has no answer: the gateway's own message names the closest recorded
+# exchange and the first differing JSON path, which helps a developer but reads as a fault in a chat.
+NOT_RECORDED = (
+    "This message is not in the recording: replay mode answers only the recorded messages. "
+    "To send anything, put your key in .env and set PRIMER_MODE=live (see 00_start_here.ipynb)."
+)
+_REPLAY_MISS = "is not in the recording"
+ERROR = "var(--jp-error-color1, #cf222e)"
 Message = dict[str, Any]
 
 
@@ -146,8 +155,9 @@ class ChatSession:
     """The widget's logic: a conversation with one model that survives failed requests.
 
     `send(text)` appends the user's turn, calls `client.messages.create` with the whole history and
-    returns a TranscriptEntry. On an API error (in replay, the gateway's "not in the recording" message)
-    the user's turn is taken back, so the history stays valid, and the entry carries the error message.
+    returns a TranscriptEntry. On an API error the user's turn is taken back, so the history stays valid,
+    and the entry carries the error message; a replay miss gets one plain line (`NOT_RECORDED`) instead of
+    the gateway's diagnosis of which recorded request came closest.
     """
 
     client: Any
@@ -173,7 +183,8 @@ class ChatSession:
             response = self.client.messages.create(**kwargs)
         except anthropic.APIStatusError as e:
             self.history.pop()
-            entry = TranscriptEntry(text, error=e.api_message or str(e))
+            message = e.api_message or str(e)
+            entry = TranscriptEntry(text, error=NOT_RECORDED if _REPLAY_MISS in message else message)
         except anthropic.APIConnectionError as e:
             self.history.pop()
             entry = TranscriptEntry(text, error=f"{e.message} Is the course gateway running (helpers.setup)?")
@@ -198,10 +209,14 @@ def transcript_text(entries: Sequence[TranscriptEntry]) -> str:
 
 
 def transcript_html(entries: Sequence[TranscriptEntry]) -> str:
-    """The transcript as HTML: the user's turns, replies with their cost, errors in red."""
+    """The transcript as HTML: the user's turns, replies with their cost, errors in red, newest in view.
+
+    The scrolling box is a reversed flex column around one block of entries: a browser keeps such a box
+    scrolled to its end, so each new transcript shows its newest entry without any script.
+    """
     esc = html.escape
     if not entries:
-        return f'<div style="color:{MUTED};font-style:italic">No messages yet: type one below and press Send.</div>'
+        return f'<div style="color:{MUTED};font-style:italic">No messages yet: type one below and press Enter.</div>'
     rows = []
     for e in entries:
         rows.append(f'<div style="margin-top:8px"><b>You:</b> {esc(e.user)}</div>')
@@ -212,24 +227,27 @@ def transcript_html(entries: Sequence[TranscriptEntry]) -> str:
             )
         else:
             rows.append(
-                '<div style="margin-left:12px;color:#cf222e;border-left:3px solid #cf222e;padding-left:6px">'
+                f'<div style="margin-left:12px;color:{ERROR};border-left:3px solid {ERROR};padding-left:6px">'
                 f"⚠ {esc(e.error)}</div>"
             )
     return (
         '<div style="font-family:system-ui,sans-serif;font-size:13px;max-width:900px;max-height:420px;'
-        f'overflow-y:auto;border:1px solid {BORDER};border-radius:6px;padding:4px 12px 8px">{"".join(rows)}</div>'
+        "overflow-y:auto;display:flex;flex-direction:column-reverse;"
+        f'border:1px solid {BORDER};border-radius:6px;padding:4px 12px 8px"><div>{"".join(rows)}</div></div>'
     )
 
 
 class ChatWidget:
-    """An ipywidgets chat over a ChatSession: transcript, input, Send, Clear, and one button per suggestion."""
+    """An ipywidgets chat over a ChatSession: transcript, input (Enter sends), Send, Clear, a button per suggestion."""
 
     def __init__(self, session: ChatSession, suggestions: Sequence[str] = ()):
         import ipywidgets as w
 
         self.session = session
         self.transcript = w.HTML(transcript_html(session.entries))
-        self.input = w.Text(placeholder="Type a message and press Send", layout=w.Layout(width="60%"))
+        self.input = w.Text(placeholder="Type a message and press Enter", layout=w.Layout(width="60%"))
+        # Enter: the Text view sends a "submit" message (what the deprecated on_submit listened to).
+        self.input.on_msg(lambda _, content, __: self._send_input() if content.get("event") == "submit" else None)
         self.send_button = w.Button(description="Send", button_style="primary")
         self.clear_button = w.Button(description="Clear")
         self.send_button.on_click(lambda _: self._send_input())
@@ -262,6 +280,7 @@ class ChatWidget:
         # The widget view for Jupyter; a readable transcript for everything that cannot render widgets.
         data = dict(self.box._repr_mimebundle_(**kwargs) or {})
         data["text/plain"] = "Chat widget · transcript:\n" + transcript_text(self.session.entries)
+        data["text/html"] = transcript_html(self.session.entries)
         return data
 
 

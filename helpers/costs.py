@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .display import Card
+from .display import MUTED, Card
 from .models import MODELS, canonical_model_id, current_lineup, model_info
 from .pricing import BATCH_DISCOUNT, PRICES, SOURCE, UnknownPriceError, format_usd, price_of
 
@@ -251,6 +251,13 @@ def calculator_figure(costs: Mapping[str, MonthlyCost], chosen: str | None = Non
             usd(total), (i, total), ha="center", va="bottom", fontsize=9, fontweight="bold" if picked else "normal"
         )
     ax.set_ylim(0, top * 1.18)  # room for the labels
+    from matplotlib.ticker import FuncFormatter
+
+    # Dollars on the axis ($1,200, $0.50), never matplotlib's "1e6" offset notation.
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"${v:,.0f}" if top >= 10 else f"${v:,.2f}"))
+    for label in ax.get_xticklabels():  # seven model names side by side would overlap
+        label.set_rotation(20)
+        label.set_horizontalalignment("right")
     ax.legend(loc="upper left", fontsize=8)
     return fig, ax
 
@@ -265,6 +272,8 @@ def _png(fig: Any) -> bytes:
 
 
 _INPUTS = ("requests_per_day", "input_tokens", "output_tokens", "share_cached", "share_batched", "model")
+# The number boxes' ranges: a value outside is computed at the nearest bound, and the summary says so.
+_LIMITS = {"requests_per_day": (0, 100_000_000), "input_tokens": (0, 1_000_000), "output_tokens": (0, 128_000)}
 
 
 class CostCalculator:
@@ -291,15 +300,12 @@ class CostCalculator:
             price_of(model)  # raises UnknownPriceError naming the known models
         wide = {"description_width": "170px"}
         box = w.Layout(width="330px")
-        self.requests_per_day = w.BoundedIntText(
-            requests_per_day, min=0, max=100_000_000, step=100, description="requests per day", style=wide, layout=box
-        )
-        self.input_tokens = w.BoundedIntText(
-            input_tokens, min=0, max=1_000_000, step=100, description="input tokens / request", style=wide, layout=box
-        )
-        self.output_tokens = w.BoundedIntText(
-            output_tokens, min=0, max=128_000, step=50, description="output tokens / request", style=wide, layout=box
-        )
+        # IntText, not BoundedIntText (which clamps what is typed without a word); continuous_update: the
+        # chart follows each keystroke, not only Enter.
+        number = {"style": wide, "layout": box, "continuous_update": True}
+        self.requests_per_day = w.IntText(requests_per_day, step=100, description="requests per day", **number)
+        self.input_tokens = w.IntText(input_tokens, step=100, description="input tokens / request", **number)
+        self.output_tokens = w.IntText(output_tokens, step=50, description="output tokens / request", **number)
         self.share_cached = w.FloatSlider(
             share_cached,
             min=0,
@@ -318,7 +324,7 @@ class CostCalculator:
             step=0.05,
             readout_format=".0%",
             continuous_update=False,
-            description="share of requests batched",
+            description="requests batched",
             style=wide,
             layout=box,
         )
@@ -341,11 +347,25 @@ class CostCalculator:
         self._png = b""
         self._update()
 
+    def _value(self, name: str) -> int:
+        low, high = _LIMITS[name]
+        return min(max(getattr(self, name).value, low), high)
+
+    def out_of_range(self) -> list[str]:
+        """One sentence per number box whose value is outside its range (computed at the nearest bound)."""
+        said = []
+        for name, (low, high) in _LIMITS.items():
+            value = getattr(self, name).value
+            if not low <= value <= high:
+                label = getattr(self, name).description
+                said.append(f"{label} {value:,} is outside {low:,}-{high:,}: computed with {self._value(name):,}.")
+        return said
+
     def costs(self) -> dict[str, MonthlyCost]:
         return monthly_costs(
-            self.requests_per_day.value,
-            self.input_tokens.value,
-            self.output_tokens.value,
+            self._value("requests_per_day"),
+            self._value("input_tokens"),
+            self._value("output_tokens"),
             share_cached=self.share_cached.value,
             share_batched=self.share_batched.value,
         )
@@ -363,7 +383,8 @@ class CostCalculator:
             f"{self.input_tokens.value:,} input tokens ({self.share_cached.value:.0%} cached) and "
             f"{self.output_tokens.value:,} output tokens each, {self.share_batched.value:.0%} batched"
         )
-        return head + "\n" + calculator_text(self.costs(), self.model.value)
+        warnings = [f"! {t}" for t in self.out_of_range()]
+        return "\n".join([head, *warnings, calculator_text(self.costs(), self.model.value)])
 
     def _update(self, _change: object = None) -> None:
         costs = self.costs()
@@ -376,10 +397,13 @@ class CostCalculator:
         if cheapest != self.model.value and costs[cheapest].total > 0:
             ratio = chosen.total / costs[cheapest].total
             note = f"; {ratio:.1f}x the cost of {html.escape(model_name(cheapest))}"
-        self.summary.value = (
+        warn = "".join(
+            f'<div style="color:var(--jp-warn-color0, #9a6700)">⚠ {html.escape(t)}</div>' for t in self.out_of_range()
+        )
+        self.summary.value = warn + (
             f'<div style="font-size:13px"><b>{html.escape(model_name(self.model.value))}</b>: '
             f"{usd(chosen.total)} a month, {usd(chosen.per_request)} a request{note}. "
-            f'<span style="color:#57606a">Cache writes are left out; a month is {DAYS_PER_MONTH} days; '
+            f'<span style="color:{MUTED}">Cache writes are left out; a month is {DAYS_PER_MONTH} days; '
             f"prices from helpers.pricing ({html.escape(SOURCE)}).</span></div>"
         )
 

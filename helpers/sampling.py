@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .display import Card
+from .display import BORDER, MUTED, Card
 
 __all__ = [
     "Samples",
@@ -124,7 +124,7 @@ def side_by_side(samples: Samples, prompt: str) -> Card:
     esc = html.escape
     th = "".join(f'<th style="text-align:left;padding:2px 10px">temperature {t:.1f}</th>' for t in temps)
     trs = "".join(
-        f'<tr><td style="color:#57606a;padding:2px 6px">{i + 1}</td>'
+        f'<tr><td style="color:{MUTED};padding:2px 6px">{i + 1}</td>'
         + "".join(f'<td style="text-align:left;padding:2px 10px">{esc(cell(c, i))}</td>' for c in columns)
         + "</tr>"
         for i in range(rows)
@@ -135,7 +135,7 @@ def side_by_side(samples: Samples, prompt: str) -> Card:
     )
     table = (
         f'<table style="border-collapse:collapse;font-size:13px"><thead><tr><th></th>{th}</tr></thead>'
-        f'<tbody>{trs}</tbody><tfoot><tr style="border-top:1px solid #d0d7de"><td></td>{tf}</tr></tfoot></table>'
+        f'<tbody>{trs}</tbody><tfoot><tr style="border-top:1px solid {BORDER}"><td></td>{tf}</tr></tfoot></table>'
     )
     return Card(text, table)
 
@@ -146,7 +146,7 @@ def explorer_html(samples: Samples, prompt: str, temperature: float) -> str:
     esc = html.escape
     if not texts:
         missing = f"No samples recorded for {esc(prompt)} at temperature {temperature:.1f}."
-        return f'<div style="color:#cf222e">{missing}</div>'
+        return f'<div style="color:var(--jp-error-color1, #cf222e)">{missing}</div>'
     spread = length_spread(texts)
     items = "".join(f"<li>{esc(t)}</li>" for t in texts)
     return (
@@ -188,4 +188,32 @@ def explorer(samples: Samples, labels: Mapping[str, str] | None = None) -> Any:
 
     picker.observe(update, names="value")
     slider.observe(update, names="value")
-    return widgets.VBox([picker, slider, view])
+    box = widgets.VBox([picker, slider, view])
+
+    def bundle(**kwargs: Any) -> dict[str, Any]:
+        # The widget view where widgets run; a readable snapshot (not the VBox repr) where they cannot:
+        # GitHub, nbviewer, an untrusted notebook, Lab before the kernel runs.
+        data = dict(widgets.VBox._repr_mimebundle_(box, **kwargs) or {})
+        data["text/html"] = explorer_static_html(samples, picker.value, slider.value)
+        data["text/plain"] = explorer_text(samples, picker.value, slider.value)
+        return data
+
+    box._repr_mimebundle_ = bundle
+    return box
+
+
+_STATIC_NOTE = "Temperature explorer (a snapshot: run the notebook to pick a prompt and move the slider)"
+
+
+def explorer_text(samples: Samples, prompt: str, temperature: float) -> str:
+    """The explorer's view as plain text: what a notebook stores for readers without widgets."""
+    texts = list(_answers(samples, prompt, temperature))
+    count = f"{distinct_count(texts)} distinct of {len(texts)}"
+    head = f"{_STATIC_NOTE}\n{prompt} at temperature {temperature:.1f}: {count}"
+    return "\n".join([head, *(f"{i + 1:>3}. {t}" for i, t in enumerate(texts))])
+
+
+def explorer_static_html(samples: Samples, prompt: str, temperature: float) -> str:
+    """The explorer's view as HTML with a note that the controls need a running kernel."""
+    note = f'<div style="color:{MUTED};font-size:12px;margin-bottom:4px">{html.escape(_STATIC_NOTE)}</div>'
+    return f"<div>{note}{explorer_html(samples, prompt, temperature)}</div>"

@@ -352,3 +352,17 @@ def test_check_saving_accepts_the_saving():
 def test_check_saving_explains_wrong_answers(answer, fragment):
     r = check.check_saving(answer)
     assert not r.ok and fragment in " ".join(r.problems)
+
+
+def test_progress_bar_moves_shows_the_status_and_prints_one_line_at_the_end(capsys) -> None:
+    from helpers.batching import ProgressBar
+
+    bar = ProgressBar(2, "requests done")
+    shown = capsys.readouterr().out  # outside IPython, display() prints the static (text/plain) form
+    assert "a progress bar while the batch runs" in shown and "0%" not in shown
+    bar.update_to(0, "in_progress, 2 remaining")
+    assert bar.bar.value == 0 and bar.label.value == "0/2 · poll 1: in_progress, 2 remaining"
+    bar.update_to(2, "ended, 0 remaining")
+    assert bar.bar.value == 2 and capsys.readouterr().out == ""  # nothing printed per poll
+    assert bar.close("ended") == "requests done: 2/2 · ended after 2 polls"
+    assert capsys.readouterr().out == "requests done: 2/2 · ended after 2 polls\n"

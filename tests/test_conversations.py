@@ -4,6 +4,7 @@ widget (driven without a browser, against a gateway on loopback), the self-check
 from __future__ import annotations
 
 import copy
+import html as html_module
 import json
 
 import anthropic
@@ -140,15 +141,17 @@ def test_send_passes_the_system_prompt(client: anthropic.Anthropic) -> None:
     assert entry.ok and entry.reply == "Hello."
 
 
-def test_unrecorded_input_shows_the_gateway_message_and_takes_the_turn_back(client: anthropic.Anthropic) -> None:
+def test_unrecorded_input_is_explained_in_one_plain_line_and_the_turn_taken_back(client: anthropic.Anthropic) -> None:
     session = conv.ChatSession(client, OPUS)
     session.send("Please introduce yourself.")
     entry = session.send("Tell me a joke.")
     assert not entry.ok and entry.reply == "" and entry.cost == ""
-    assert entry.error.startswith("Course gateway (replay)")
-    assert "PRIMER_MODE=live" in entry.error
+    # Not the gateway's diagnosis (closest exchange, JSON path): what happened, why, and how to go live.
+    assert entry.error == conv.NOT_RECORDED and "\n" not in entry.error
+    assert "not in the recording" in entry.error and "only the recorded messages" in entry.error
+    assert "PRIMER_MODE=live" in entry.error and "Closest" not in entry.error
     assert session.history == [u("Please introduce yourself."), a("I am Claude.")]
-    assert str(entry).startswith("You: Tell me a joke.\n⚠ Course gateway (replay)")
+    assert str(entry) == f"You: Tell me a joke.\n⚠ {conv.NOT_RECORDED}"
 
 
 def test_other_api_errors_are_shown_not_raised(client: anthropic.Anthropic) -> None:
@@ -187,7 +190,11 @@ def test_transcript_text_and_html() -> None:
     ]
     html = conv.transcript_html(entries)
     assert "&lt;script&gt;" in html and "<script>" not in html
-    assert "fine &amp; dandy" in html and "$0.000030" in html and "&lt;miss&gt;" in html and "#cf222e" in html
+    assert "fine &amp; dandy" in html and "$0.000030" in html and "&lt;miss&gt;" in html
+    assert "var(--jp-error-color1, #cf222e)" in html  # red in both themes, GitHub's red in static views
+    # A reversed flex column keeps the scrolling box at its end: the newest entry is in view.
+    assert "overflow-y:auto;display:flex;flex-direction:column-reverse" in html
+    assert html.index("&lt;script&gt;") < html.index("&lt;miss&gt;")  # still oldest first
     assert conv.transcript_text(entries).count("You: ") == 2
 
 
@@ -198,12 +205,23 @@ def test_widget_sends_updates_and_clears_without_a_browser(client: anthropic.Ant
     assert widget.input.value == ""
     assert "I am Claude." in widget.transcript.value and "$0.000150" in widget.transcript.value
     widget.suggestion_buttons[0].click()  # history now has 2 turns: not recorded, shown as a miss
-    assert "Course gateway (replay)" in widget.transcript.value
+    assert html_module.escape(conv.NOT_RECORDED) in widget.transcript.value
     bundle = widget._repr_mimebundle_()
     assert bundle["text/plain"].startswith("Chat widget · transcript:\nYou: Please introduce yourself.")
     assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"] == widget.transcript.value  # what views without widgets show
     widget.clear_button.click()
     assert widget.session.history == [] and "No messages yet" in widget.transcript.value
+
+
+def test_enter_in_the_input_sends_and_a_new_widget_starts_empty(client: anthropic.Anthropic) -> None:
+    widget = conv.chat_widget(client, OPUS, suggestions=["Please introduce yourself."])
+    assert widget.session.history == [] and widget.session.entries == []
+    widget.input.value = "Please introduce yourself."
+    widget.input._handle_msg({"content": {"data": {"method": "custom", "content": {"event": "submit"}}}, "buffers": []})
+    assert widget.input.value == "" and "I am Claude." in widget.transcript.value
+    widget.input._handle_msg({"content": {"data": {"method": "custom", "content": {"event": "other"}}}, "buffers": []})
+    assert len(widget.session.entries) == 1
 
 
 # --- self-checks -----------------------------------------------------------------------------------

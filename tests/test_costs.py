@@ -222,6 +222,30 @@ def test_calculator_shows_the_costs_and_redraws_on_change() -> None:
     assert "x the cost" not in calc.summary.value
 
 
+def test_calculator_says_when_a_number_is_out_of_range_and_follows_each_keystroke() -> None:
+    calc = costs.cost_calculator(output_tokens=400)
+    assert all(getattr(calc, n).continuous_update for n in ("requests_per_day", "input_tokens", "output_tokens"))
+    assert calc.out_of_range() == [] and "⚠" not in calc.summary.value
+    calc.set(output_tokens=200_000)
+    said = "output tokens / request 200,000 is outside 0-128,000: computed with 128,000."
+    assert calc.out_of_range() == [said] and "⚠ " + said in calc.summary.value and "! " + said in calc.text()
+    assert calc.costs() == costs.monthly_costs(1_000, 2_000, 128_000)
+    calc.set(requests_per_day=-5)
+    assert calc.costs()[OPUS].total == 0 and len(calc.out_of_range()) == 2
+
+
+def test_calculator_axis_is_in_dollars() -> None:
+    import matplotlib.pyplot as plt
+
+    fig, ax = costs.calculator_figure(costs.monthly_costs(1_000_000, 100_000, 4_000), OPUS)
+    try:
+        fig.canvas.draw()
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        assert labels and all(x.startswith("$") for x in labels) and ax.yaxis.get_offset_text().get_text() == ""
+    finally:
+        plt.close(fig)
+
+
 def test_calculator_mimebundle_has_the_widget_a_chart_and_a_text_table() -> None:
     calc = costs.cost_calculator(model="claude-haiku-4-5-20251001")
     bundle = calc._repr_mimebundle_()

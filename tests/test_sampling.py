@@ -115,6 +115,15 @@ def test_explorer_html_for_a_setting_never_recorded() -> None:
     assert "No samples recorded for slogan at temperature 1.0" in explorer_html(SAMPLES, "slogan", 1.0)
 
 
+def test_explorer_has_a_readable_static_view_beside_the_widget() -> None:
+    box = explorer(SAMPLES, labels={"fruit": "Name a fruit."})
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "VBox(" not in bundle["text/plain"] and "VBox(" not in bundle["text/html"]
+    assert bundle["text/plain"].startswith("Temperature explorer (a snapshot")
+    assert explorer_html(SAMPLES, "fruit", box.children[1].value) in bundle["text/html"]
+
+
 def test_explorer_updates_its_view_when_the_slider_or_picker_moves() -> None:
     box = explorer(SAMPLES, labels={"fruit": "Name a fruit."})
     picker, slider, view = box.children

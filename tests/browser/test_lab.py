@@ -1,8 +1,13 @@
 """The course in a real browser: JupyterLab on loopback, driven by headless Chromium through Playwright.
 
 Notebook 03: run all cells, find the temperature explorer rendered as a working slider, move it and see
-the samples change. Notebook 05: run the primer's streaming cell at replay speed 1 and see its text grow.
-No error output outside cells tagged raises-exception. Screenshots go to artifacts/browser/ (git-ignored).
+the samples change; each tagged error cell shows its error in a few lines, not a screen of SDK internals;
+the text of the cards (a tool_use block and a chat transcript included) has a contrast of at least 4.5:1
+against its background in the light and the dark theme; "Contents" opens notebook 00's contents.
+Notebook 02: after Run All the chat widget is empty, a Recorded button replays its exchange, Enter sends,
+the newest entry is in view, and an unrecorded message gets one plain line. Notebook 05: run the primer's
+streaming cell at replay speed 1 and see its text grow. No error output outside cells tagged
+raises-exception. Screenshots go to artifacts/browser/ (git-ignored).
 Skipped, loudly, when Chromium or Playwright is missing; `make test` installs both where it can.
 """
 
@@ -150,6 +155,83 @@ def run_all(page: Page) -> None:
     )
 
 
+ERROR_HEIGHTS = """async (i) => {
+  const p = window.jupyterapp.shell.currentWidget, cell = p.content.widgets[i];
+  await p.content.scrollToCell(cell, 'center');
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return [...cell.node.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+    .map(o => ({px: Math.round(o.getBoundingClientRect().height), one_line: o.innerText.includes('%tb')}));
+}"""
+
+# WCAG contrast of every visible text node of a cell's outputs against the colour behind it (backgrounds
+# and the text's own alpha blended down to the first opaque ancestor), computed from getComputedStyle.
+CONTRAST = """async (i) => {
+  const p = window.jupyterapp.shell.currentWidget, cell = p.content.widgets[i];
+  await p.content.scrollToCell(cell, 'center');
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const rgba = s => { const m = s.match(/rgba?\\(([^)]*)\\)/); if (!m) return null;
+    const v = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  const over = (top, under) => top.slice(0, 3).map((c, k) => c * top[3] + under[k] * (1 - top[3])).concat([1]);
+  const behind = el => { const layers = [];
+    for (let e = el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
+    return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255, 1]); };
+  const lum = c => { const f = x => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const found = [];
+  for (const area of cell.node.querySelectorAll('.jp-OutputArea-output')) {
+    const walk = document.createTreeWalker(area, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const el = n.parentElement, text = n.textContent.trim();
+      if (!text || !el.getClientRects().length) continue;  // blank, or hidden (a closed <details>)
+      const bg = behind(el), fg = over(rgba(getComputedStyle(el).color), bg);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      found.push({text: text.slice(0, 40), ratio: Math.round((a + 0.05) / (b + 0.05) * 100) / 100,
+                  color: getComputedStyle(el).color, background: 'rgb(' + bg.slice(0, 3).map(Math.round) + ')'});
+    }
+  }
+  return found;
+}"""
+
+# A card with every kind of block the issue names (Markdown text, tool_use, thinking) and a chat transcript
+# with an answer and an error, drawn by the course's helpers in the running kernel.
+CARDS_CELL = """from IPython.display import HTML, display
+from helpers import OPUS, conversations
+from helpers.display import card
+display(card({"model": OPUS, "stop_reason": "tool_use", "usage": {"input_tokens": 10, "output_tokens": 5},
+              "content": [{"type": "text", "text": "**Bold** and a list:\\n\\n- one\\n- two"},
+                          {"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {"city": "Paris"}},
+                          {"type": "thinking", "thinking": "A thought."}]}))
+display(HTML(conversations.transcript_html([
+    conversations.TranscriptEntry("Hi", reply="**Hello**", cost="1 in + 1 out tokens · $0.000030"),
+    conversations.TranscriptEntry("Something else", error=conversations.NOT_RECORDED)])))"""
+
+ADD_CELL = """async (code) => {
+  const app = window.jupyterapp, p = app.shell.currentWidget;
+  p.content.activeCellIndex = p.content.widgets.length - 1;
+  await app.commands.execute('notebook:insert-cell-below');
+  p.content.activeCell.model.sharedModel.setSource(code);
+  await app.commands.execute('notebook:run-cell');
+  return p.content.activeCellIndex;
+}"""
+
+
+def set_theme(page: Page, theme: str) -> None:
+    page.evaluate("(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
+    dark = "true" if "Dark" in theme else "false"
+    page.wait_for_function(f"""(theme) => document.body.dataset.jpThemeName === theme
+        && document.body.dataset.jpThemeLight === '{"false" if dark == "true" else "true"}'
+        && getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim() !== ''""",
+                           arg=theme, timeout=20_000)
+    page.wait_for_timeout(300)  # the theme's stylesheet applied to every output
+
+
+def low_contrast(page: Page, card_cells: list[int]) -> tuple[list[dict], int]:
+    seen = [dict(t, cell=i) for i in card_cells for t in page.evaluate(CONTRAST, i)]
+    return [t for t in seen if t["ratio"] < 4.5], len(seen)
+
+
 def test_temperature_explorer_is_a_working_control(page: Page, lab: str) -> None:
     open_notebook(page, lab, "03_temperature.ipynb")
     run_all(page)
@@ -167,6 +249,80 @@ def test_temperature_explorer_is_a_working_control(page: Page, lab: str) -> None
     after = view.inner_text()
     page.screenshot(path=str(ARTIFACTS / "03_explorer_after.png"), full_page=False)
     assert after != before
+
+    # Errors: an API error is one line and a hint (setup's handler), as git stores it, not a screen of SDK
+    # internals; other errors (the SDK's TypeError for a removed argument) keep IPython's short traceback.
+    tagged = [c["i"] for c in cells(page) if "raises-exception" in c["tags"]]
+    heights = {i: page.evaluate(ERROR_HEIGHTS, i) for i in tagged}
+    assert tagged and all(heights.values()), f"tagged cells without an error output: {heights}"
+    assert sum(o["one_line"] for os_ in heights.values() for o in os_) >= 2, f"one-line API errors: {heights}"
+    assert all(o["px"] < (80 if o["one_line"] else 300) for os_ in heights.values() for o in os_), \
+        f"error output heights (px) by cell: {heights}"
+
+    # Cards in both themes: the notebook's own HTML outputs, and one of every kind of block. Not yet the
+    # self-checks' verdicts (helpers/checks: fixed greens and reds) nor other notebooks' tables.
+    html_cells = [c["i"] for c in cells(page) if c["type"] == "code" and "check." not in c["source"]
+                  and page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.outputs"
+                                    ".toJSON().some(o => o.data && o.data['text/html'])", c["i"])]
+    added = page.evaluate(ADD_CELL, CARDS_CELL)
+    card_cells = [*html_cells, added]
+    for theme, shot in (("JupyterLab Light", "03_cards_light.png"), ("JupyterLab Dark", "03_cards_dark.png")):
+        set_theme(page, theme)
+        bad, seen = low_contrast(page, card_cells)
+        page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.scrollToCell("
+                      "window.jupyterapp.shell.currentWidget.content.widgets[i], 'center')", added)
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(ARTIFACTS / shot))
+        assert seen > 20 and bad == [], f"{theme}: text under 4.5:1 of {seen} checked: {bad[:10]}"
+    set_theme(page, "JupyterLab Light")
+    assert untagged_errors(page) == []
+
+    # "Contents" in the navigation cell opens notebook 00 at its contents.
+    nav = next(c["i"] for c in cells(page) if c["type"] == "markdown" and "<!-- nav -->" in c["source"])
+    link = page.evaluate_handle("""async (i) => {
+        const p = window.jupyterapp.shell.currentWidget, c = p.content.widgets[i];
+        await p.content.scrollToCell(c, 'center'); c.rendered = true;
+        for (let n = 0; n < 50; n++) {
+          const a = [...c.node.querySelectorAll('a')].find(a => a.textContent.trim() === 'Contents');
+          if (a) return a;
+          await new Promise(r => setTimeout(r, 100));
+        }
+        throw new Error('no Contents link in: ' + c.node.innerHTML.slice(0, 1000)); }""", nav)
+    link.as_element().click()
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.context"
+                           " && window.jupyterapp.shell.currentWidget.context.path.endsWith('00_start_here.ipynb')",
+                           timeout=30_000)
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets.some(c => c.model.type"
+                           " === 'markdown' && c.model.sharedModel.getSource().includes('\\n## Contents'))",
+                           timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "00_contents_from_03.png"))
+
+
+def test_chat_widget_replays_a_recorded_button_after_run_all(page: Page, lab: str) -> None:
+    open_notebook(page, lab, "02_system_prompts.ipynb")
+    run_all(page)
+    assert untagged_errors(page) == []
+    chat = page.locator(".jupyter-widgets.widget-vbox", has=page.locator("button", has_text="What are you good at?"))
+    chat.scroll_into_view_if_needed()
+    transcript = chat.locator(".widget-html").first
+    assert "No messages yet" in transcript.inner_text()  # Run All leaves it empty
+    chat.locator("button", has_text="Please introduce yourself.").click()
+    transcript.get_by_text("I'm Claude, an AI assistant").first.wait_for(timeout=10_000)
+    chat.locator("button", has_text="What are you good at?").click()
+    transcript.get_by_text("Some of my strengths").first.wait_for(timeout=10_000)
+    box = chat.locator("input[type=text]")
+    box.fill("Can you recommend a good book?")
+    box.press("Enter")
+    miss = transcript.get_by_text("is not in the recording")
+    miss.wait_for(timeout=10_000)
+    assert box.input_value() == ""
+    text = transcript.inner_text()
+    assert text.count("You:") == 3 and "Closest" not in text and "PRIMER_MODE=live" in text
+    assert miss.bounding_box()["height"] < 60, "the miss is explained in a line or two"
+    # The newest entry is in view inside the scrolling transcript.
+    scroller, last = transcript.locator("div").first.bounding_box(), miss.bounding_box()
+    assert scroller["y"] - 1 <= last["y"] and last["y"] + last["height"] <= scroller["y"] + scroller["height"] + 1
+    page.screenshot(path=str(ARTIFACTS / "02_chat_widget.png"))
 
 
 def test_streaming_cell_grows_at_replay_speed_1(page: Page, lab: str) -> None:
