@@ -284,11 +284,11 @@ class ErrorTable:
         head = "".join(f'<th style="text-align:left">{esc(c)}</th>' for c in ("example",) + _COLUMNS)
         body = ""
         for r in self.rows:
-            colour = "#1a7f37" if r.you == "retry" else "#cf222e"
+            mark = "✅ " if r.you == "retry" else "⛔ "  # the word and a mark, not a colour that fades on dark
             cells = (
                 f"<td>{esc(r.example)}</td><td>{esc(r.status)}</td><td><code>{esc(r.error_type)}</code></td>"
                 f"<td><code>{esc(r.exception)}</code></td><td>{esc(r.sdk_retries)}</td>"
-                f'<td style="color:{colour}"><b>{esc(r.you)}</b></td><td>{esc(r.advice)}</td>'
+                f"<td><b>{mark}{esc(r.you)}</b></td><td>{esc(r.advice)}</td>"
             )
             body += f"<tr>{cells}</tr>"
         return f'<table style="font-size:13px"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .display import Card
+from .display import BORDER, MUTED, Card
 from .pricing import UnknownPriceError, cost, format_usd
 
 __all__ = ["flow_figure", "blocks_card", "rounds_figure"]
@@ -119,12 +119,12 @@ def blocks_card(*blocks: Any) -> Card:
 def _tile(title: str, color: str, rows: list[tuple[str, str]]) -> str:
     esc = html.escape
     cells = "".join(
-        f'<tr><td style="color:#57606a;padding:1px 8px 1px 0;vertical-align:top">{esc(k)}</td>'
+        f'<tr><td style="color:{MUTED};padding:1px 8px 1px 0;vertical-align:top">{esc(k)}</td>'
         f'<td style="padding:1px 0"><code style="white-space:pre-wrap">{esc(v)}</code></td></tr>'
         for k, v in rows
     )
     return (
-        f'<div style="border:1px solid #d0d7de;border-left:4px solid {color};border-radius:6px;padding:6px 10px;'
+        f'<div style="border:1px solid {BORDER};border-left:4px solid {color};border-radius:6px;padding:6px 10px;'
         f'font-family:system-ui,sans-serif;font-size:13px;max-width:440px">'
         f'<b style="color:{color}">{esc(title)}</b><table style="border-collapse:collapse">{cells}</table></div>'
     )

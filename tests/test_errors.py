@@ -236,7 +236,7 @@ def test_error_table_text_and_html():
     assert text.splitlines()[0].split()[:3] == ["status", "error.type", "SDK"]
     assert "401" in text and "AuthenticationError" in text and ADVICE["authentication_error"][1] in text
     page = table._repr_html_()
-    assert "a &lt;b&gt;" in page and "<b>fix</b>" in page
+    assert "a &lt;b&gt;" in page and "<b>⛔ fix</b>" in page, "the verdict is a word and a mark, not a colour"
 
 
 def test_the_shipped_recording_holds_what_the_issue_asks_for():

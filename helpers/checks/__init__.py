@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 __all__ = ["Result", "result", "close_to", "unfilled"]
 
 
+# The verdict's colour is a bar beside the text, not the text's: green or red text on the dark theme falls
+# under 4.5:1, while theme-coloured text reads in both (the emoji and the words carry the meaning too).
+_OK = "border-left:3px solid var(--jp-success-color1, #1a7f37);padding-left:6px"
+_NOT_YET = "border-left:3px solid var(--jp-error-color1, #cf222e);padding-left:6px"
+
+
 @dataclass
 class Result:
     """The outcome of a self-check: shown as a green tick or a list of what to fix."""
@@ -35,10 +41,10 @@ class Result:
     def _repr_html_(self) -> str:
         if self.ok:
             extra = f" {html.escape(self.note)}" if self.note else ""
-            return f'<div style="color:#1a7f37">✅ <b>{html.escape(self.title)}</b>: correct.{extra}</div>'
+            return f'<div style="{_OK}">✅ <b>{html.escape(self.title)}</b>: correct.{extra}</div>'
         items = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
         return (
-            f'<div style="color:#cf222e">❌ <b>{html.escape(self.title)}</b>: not yet.'
+            f'<div style="{_NOT_YET}">❌ <b>{html.escape(self.title)}</b>: not yet.'
             f'<ul style="margin:2px 0">{items}</ul></div>'
         )
 

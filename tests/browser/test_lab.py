@@ -259,9 +259,9 @@ def test_temperature_explorer_is_a_working_control(page: Page, lab: str) -> None
     assert all(o["px"] < (80 if o["one_line"] else 300) for os_ in heights.values() for o in os_), \
         f"error output heights (px) by cell: {heights}"
 
-    # Cards in both themes: the notebook's own HTML outputs, and one of every kind of block. Not yet the
-    # self-checks' verdicts (helpers/checks: fixed greens and reds) nor other notebooks' tables.
-    html_cells = [c["i"] for c in cells(page) if c["type"] == "code" and "check." not in c["source"]
+    # Cards in both themes: the notebook's own HTML outputs (self-check verdicts included), and one of every
+    # kind of block.
+    html_cells = [c["i"] for c in cells(page) if c["type"] == "code"
                   and page.evaluate("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.outputs"
                                     ".toJSON().some(o => o.data && o.data['text/html'])", c["i"])]
     added = page.evaluate(ADD_CELL, CARDS_CELL)
