@@ -80,14 +80,25 @@ class FakeUpstream:
 
             do_GET = do_POST = _any
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._loop = LoopbackServer(Handler)
+        self.url = self._loop.url
+
+    def stop(self) -> None:
+        self.release.set()
+        self._loop.stop()
+
+
+class LoopbackServer:
+    """A ThreadingHTTPServer for `handler` on a free loopback port, served from a daemon thread."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
-        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -104,6 +115,25 @@ def message(
         "stop_reason": "end_turn",
         "stop_sequence": None,
         "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
+    }
+
+
+def message_batch(
+    batch_id: str, results_url: str, *, succeeded: int = 1, errored: int = 0, ended_at: str | None = None
+) -> dict[str, Any]:
+    """An ended MessageBatch object as the API returns it."""
+    counts = {"processing": 0, "succeeded": succeeded, "errored": errored, "canceled": 0, "expired": 0}
+    return {
+        "id": batch_id,
+        "type": "message_batch",
+        "processing_status": "ended",
+        "request_counts": counts,
+        "created_at": "2026-11-24T00:00:00Z",
+        "expires_at": "2026-11-25T00:00:00Z",
+        "ended_at": ended_at,
+        "cancel_initiated_at": None,
+        "archived_at": None,
+        "results_url": results_url,
     }
 
 

@@ -11,6 +11,7 @@ import time
 import anthropic
 import pytest
 from fake_upstream import message as api_message
+from fake_upstream import message_batch
 
 from helpers.gateway import Gateway
 
@@ -198,18 +199,12 @@ def test_sse_pacing_follows_offsets_times_speed(serve, fake_clock, speed, expect
 
 
 def test_batch_results_as_jsonl_through_the_sdk_with_rewritten_url(serve):
-    batch = {
-        "id": "msgbatch_01x",
-        "type": "message_batch",
-        "processing_status": "ended",
-        "request_counts": {"processing": 0, "succeeded": 1, "errored": 1, "canceled": 0, "expired": 0},
-        "created_at": "2026-11-24T00:00:00Z",
-        "expires_at": "2026-11-25T00:00:00Z",
-        "ended_at": "2026-11-24T00:05:00Z",
-        "cancel_initiated_at": None,
-        "archived_at": None,
-        "results_url": "https://api.anthropic.com/v1/messages/batches/msgbatch_01x/results",
-    }
+    batch = message_batch(
+        "msgbatch_01x",
+        "https://api.anthropic.com/v1/messages/batches/msgbatch_01x/results",
+        errored=1,
+        ended_at="2026-11-24T00:05:00Z",
+    )
     lines = [
         {
             "custom_id": "b",

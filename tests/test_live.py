@@ -11,7 +11,7 @@ import time
 
 import anthropic
 import pytest
-from fake_upstream import FakeUpstream, Reply, message, stream_events
+from fake_upstream import FakeUpstream, Reply, message, message_batch, stream_events
 
 from helpers.gateway import Gateway
 from helpers.gateway.budget import BudgetExceeded, Estimate, Ledger, worst_case
@@ -233,18 +233,7 @@ def test_an_unfetched_batch_counts_as_spent_after_a_day_until_its_results_settle
 
 def test_batch_is_held_until_results_then_charged_once_at_batch_price(live, upstream):
     gw = live()
-    batch = {
-        "id": "msgbatch_01q",
-        "type": "message_batch",
-        "processing_status": "ended",
-        "request_counts": {"processing": 0, "succeeded": 1, "errored": 0, "canceled": 0, "expired": 0},
-        "created_at": "2026-11-24T00:00:00Z",
-        "expires_at": "2026-11-25T00:00:00Z",
-        "ended_at": None,
-        "cancel_initiated_at": None,
-        "archived_at": None,
-        "results_url": f"{upstream.url}/v1/messages/batches/msgbatch_01q/results",
-    }
+    batch = message_batch("msgbatch_01q", f"{upstream.url}/v1/messages/batches/msgbatch_01q/results")
     line = {"custom_id": "a", "result": {"type": "succeeded", "message": message(tokens_in=1000, tokens_out=1000)}}
     upstream.replies += [
         Reply(body=batch),

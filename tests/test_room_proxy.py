@@ -29,7 +29,7 @@ from typing import Any
 
 import anthropic
 import pytest
-from fake_upstream import FakeUpstream, Reply, message, stream_events
+from fake_upstream import FakeUpstream, Reply, message, message_batch, stream_events
 
 import helpers
 from helpers.pricing import cost
@@ -301,18 +301,8 @@ def test_the_local_budget_and_the_proxys_key_check_both_hold(live, fake, monkeyp
 
 
 def test_a_batch_and_its_results_come_back_through_the_proxy(live, fake):
-    batch = {
-        "id": "msgbatch_01room",
-        "type": "message_batch",
-        "processing_status": "ended",
-        "request_counts": {"processing": 0, "succeeded": 1, "errored": 0, "canceled": 0, "expired": 0},
-        "created_at": "2026-11-24T00:00:00Z",
-        "expires_at": "2026-11-25T00:00:00Z",
-        "ended_at": None,
-        "cancel_initiated_at": None,
-        "archived_at": None,
-        "results_url": "https://api.anthropic.com/v1/messages/batches/msgbatch_01room/results",  # as the API says
-    }
+    # results_url as the API gives it
+    batch = message_batch("msgbatch_01room", "https://api.anthropic.com/v1/messages/batches/msgbatch_01room/results")
     line = {"custom_id": "a", "result": {"type": "succeeded", "message": message(tokens_in=1000, tokens_out=1000)}}
     fake.replies += [Reply(body=batch), Reply(body=batch), Reply(lines=[line])]
     helpers.setup("07_batches")

@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ for _p in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(_p))
 
 import anthropic  # noqa: E402
-from fake_upstream import FakeUpstream, Reply, message  # noqa: E402
+from fake_upstream import FakeUpstream, LoopbackServer, Reply, message  # noqa: E402
 
 import helpers  # noqa: E402
 from helpers.config import ConfigError  # noqa: E402
@@ -474,15 +474,11 @@ class _FakeRemote:
 
             do_GET = do_POST = _any
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self._loop = LoopbackServer(Handler)
+        self.url = self._loop.url
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._loop.stop()
 
 
 def _rss_mb() -> float | None:
