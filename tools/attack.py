@@ -659,8 +659,7 @@ def attack_budget_killed(c: _Check) -> str:
 
 
 def _estimate(body: dict[str, Any]) -> Estimate | None:
-    raw = json.dumps(body, ensure_ascii=False).encode()  # UTF-8, as compact as a client can send it
-    return worst_case("POST", "/v1/messages", body, len(raw))
+    return worst_case("POST", "/v1/messages", body)
 
 
 def _floor(model: str, tokens_in: int, tokens_out: int = 1) -> float:

@@ -155,7 +155,7 @@ def _held(params: Mapping[str, Any], held_tokens: HeldTokens | None) -> int | No
 
 
 def _one(
-    params: Mapping[str, Any], raw_len: int, factor: float, where: str = "", held_tokens: HeldTokens | None = None
+    params: Mapping[str, Any], factor: float, where: str = "", held_tokens: HeldTokens | None = None
 ) -> tuple[float, str]:
     model = params.get("model")
     max_tokens = params.get("max_tokens")
@@ -203,7 +203,7 @@ def _one(
 
 
 def worst_case(
-    method: str, path: str, body: Any, raw_len: int = 0, held_tokens: HeldTokens | None = None
+    method: str, path: str, body: Any, held_tokens: HeldTokens | None = None
 ) -> Estimate | None:
     """The most a call can cost, or None for calls that cost nothing (count_tokens, GETs, cancel).
 
@@ -218,7 +218,7 @@ def worst_case(
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     if route == "/v1/messages":
-        usd, detail = _one(body, raw_len, 1.0, held_tokens=held_tokens)
+        usd, detail = _one(body, 1.0, held_tokens=held_tokens)
         return Estimate(usd, detail)
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
@@ -228,7 +228,7 @@ def worst_case(
         params = req.get("params") if isinstance(req, dict) else None
         if not isinstance(params, dict):
             raise BadRequest(f"requests[{i}].params must be an object.")
-        usd, _ = _one(params, 0, BATCH_DISCOUNT, where=f"requests[{i}].params.")
+        usd, _ = _one(params, BATCH_DISCOUNT, where=f"requests[{i}].params.")
         total += usd
     return Estimate(total, f"{len(requests)} batch requests at the batch rate")
 

@@ -420,7 +420,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         try:
-            est = worst_case(method, self.path, body, len(raw), held_tokens=gw.held_tokens)
+            est = worst_case(method, self.path, body, held_tokens=gw.held_tokens)
         except UnknownPriceError as e:
             gw._log(LogEntry(method, logged, 400, "budget", **seen), self)
             self._send_error(
