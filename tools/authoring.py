@@ -21,7 +21,7 @@ for _p in (str(ROOT), str(ROOT / "tools")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from helpers.gateway.recordings import FORMAT, save_recording  # noqa: E402
+from helpers.gateway.recordings import FORMAT, save_recording, stable_id  # noqa: E402
 
 DATE = "2026-11-24"
 SDK = "anthropic 2.15.0"
@@ -59,27 +59,11 @@ PRIMER_WEATHER_TOOLS = [
     }
 ]
 
-_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-# Message, request and batch ids of 2026 start "011C" (msg_011Cd..., req_011CZo..., msgbatch_011Cb...);
-# tool_use ids still start "01" (toolu_01Ntv...), as in public captures of August 2026.
-_LEAD = {"msg_": "011C", "req_": "011C", "msgbatch_": "011C"}
-
-
 def _hash(seed: str) -> int:
     return int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
 
 
-def make_id(prefix: str, seed: str, length: int = 24) -> str:
-    """A stable id in the API's style (msg_011C..., toolu_01...), from a hash of `seed`."""
-    lead = _LEAD.get(prefix, "01")
-    n = _hash(f"{prefix}{seed}")
-    chars = []
-    for _ in range(length - len(lead)):
-        n, r = divmod(n, len(_ALPHABET))
-        chars.append(_ALPHABET[r])
-    return prefix + lead + "".join(chars)
+make_id = stable_id  # the ids' format lives with the recordings; the gateway makes its request ids the same way
 
 
 def estimate_tokens(text: str) -> int:

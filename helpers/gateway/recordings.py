@@ -8,6 +8,7 @@ provenance plus an ordered list of exchanges, each a request (method, path, JSON
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import re
@@ -43,6 +44,7 @@ __all__ = [
     "is_allowed_header",
     "parse_recording",
     "rewrite_urls",
+    "stable_id",
 ]
 
 FORMAT = 1
@@ -138,6 +140,24 @@ class Recording:
             "exchanges": [_exchange_json(x) for x in self.exchanges],
             **{k: v for k, v in self.extra.items() if k not in _TOP_KEYS},
         }
+
+
+_ID_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # base58, as the API's ids
+# Message, request and batch ids of 2026 start "011C" (msg_011Cd..., req_011CZo..., msgbatch_011Cb...);
+# tool_use ids still start "01" (toolu_01Ntv...), as in public captures of August 2026.
+_ID_LEAD = {"msg_": "011C", "req_": "011C", "msgbatch_": "011C"}
+
+
+def stable_id(prefix: str, seed: str, length: int = 24) -> str:
+    """An id in the API's style (msg_011C..., toolu_01...) from a hash of `seed`: the same seed, the same id,
+    so authored recordings and gateway-made errors are reproducible."""
+    lead = _ID_LEAD.get(prefix, "01")
+    n = int.from_bytes(hashlib.sha256(f"{prefix}{seed}".encode("utf-8", "replace")).digest(), "big")
+    chars = []
+    for _ in range(length - len(lead)):
+        n, r = divmod(n, len(_ID_ALPHABET))
+        chars.append(_ID_ALPHABET[r])
+    return prefix + lead + "".join(chars)
 
 
 def canonical_body(body: Any) -> str:

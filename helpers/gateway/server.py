@@ -11,7 +11,6 @@ to serve every notebook's recordings at once (`helpers.gateway.cli`):
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import io
 import json
@@ -32,7 +31,7 @@ from urllib.parse import parse_qsl
 from ..pricing import UnknownPriceError
 from .budget import BadRequest, BudgetExceeded, Ledger, LedgerError, worst_case
 from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message
-from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls
+from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls, stable_id
 from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
 
 __all__ = ["Gateway", "LogEntry", "MAX_BODY_BYTES", "error_body"]
@@ -96,17 +95,9 @@ def _short_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
-_ID_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
 def request_id(seed: str) -> str:
-    """A request id in the API's 2026 form (req_011C + 20 base58 characters), the same for the same seed."""
-    n = int.from_bytes(hashlib.sha256(seed.encode("utf-8", "replace")).digest(), "big")
-    chars = []
-    for _ in range(20):
-        n, r = divmod(n, len(_ID_ALPHABET))
-        chars.append(_ID_ALPHABET[r])
-    return "req_011C" + "".join(chars)
+    """A request id in the API's form (req_011C...), the same for the same seed."""
+    return stable_id("req_", seed)
 
 
 def error_body(kind: str, message: str) -> dict[str, Any]:
