@@ -165,20 +165,18 @@ def canonical_body(body: Any) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def canonical_path(path: str) -> str:
-    """The path with its query parameters sorted, so `?b=1&a=2` matches `?a=2&b=1`."""
+def canonical_path(path: str, *, drop: tuple[tuple[str, str], ...] = ()) -> str:
+    """The path with its query parameters sorted, so `?b=1&a=2` matches `?a=2&b=1` (and `drop` left out)."""
     parts = urlsplit(path)
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    pairs = [p for p in parse_qsl(parts.query, keep_blank_values=True) if p not in drop]
+    query = urlencode(sorted(pairs))
     return parts.path + (f"?{query}" if query else "")
 
 
 def match_path(path: str) -> str:
     """The path as matching sees it: canonical, without `beta=true` (older SDKs sent beta calls with it,
     SDK 2.x posts the same call to the plain path)."""
-    parts = urlsplit(path)
-    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if (k, v) != ("beta", "true")]
-    query = urlencode(sorted(pairs))
-    return parts.path + (f"?{query}" if query else "")
+    return canonical_path(path, drop=(("beta", "true"),))
 
 
 def _short(value: Any, limit: int = 60) -> str:
