@@ -3,6 +3,11 @@ HAIKU in helpers/models.py to other priced models, rewrite the authored recordin
 outputs, then run the unit tests and nbval. Prints each step and exits non-zero on the first failure.
 
     python tools/switch_models.py [--opus claude-opus-5-5] [--sonnet claude-sonnet-5-5] [--haiku claude-haiku-5-5]
+                                  [--assume-min-cacheable 1024]
+
+A fact the course does not know yet (a model's minimum cacheable prompt) stops the switch. To prove the
+mechanism anyway, --assume-min-cacheable fills it in the scratch clone only and says so; nothing it writes
+is kept or shipped.
 
 Not part of `make test` (it re-executes every notebook, about two minutes); run it when models change.
 The scratch clone is the committed HEAD, so commit first; it is deleted afterwards unless --keep.
@@ -40,8 +45,21 @@ def switch(models_py: Path, choices: dict[str, str]) -> None:
     for name, model in choices.items():
         text, n = re.subn(rf'^{name} = "[^"]+"$', f'{name} = "{model}"', text, flags=re.M)
         if n != 1:
-            raise SystemExit(f"helpers/models.py has no single line `{name} = \"...\"` to change")
+            raise SystemExit(f'helpers/models.py has no single line `{name} = "..."` to change')
     models_py.write_text(text, encoding="utf-8")
+
+
+def assume_min_cacheable(models_py: Path, tokens: int) -> None:
+    """In the scratch clone only: give every model whose minimum cacheable prompt is unknown `tokens`."""
+    with models_py.open("a", encoding="utf-8") as f:
+        f.write(
+            "\n\n# Written by tools/switch_models.py --assume-min-cacheable in a scratch clone; never shipped.\n"
+            "import dataclasses as _dc\n\n"
+            f"KNOWN = {{k: _dc.replace(v, min_cacheable_tokens=v.min_cacheable_tokens or {tokens})\n"
+            "         for k, v in KNOWN.items()}\n"
+            "LINEUP = {k: KNOWN[k] for k in LINEUP}\n"
+            "MODELS = {m: KNOWN[m] for m in (OPUS, SONNET, HAIKU)}\n"
+        )
 
 
 def missing_facts(choices: dict[str, str]) -> list[str]:
@@ -69,10 +87,13 @@ def main() -> int:
     p.add_argument("--opus", default="claude-opus-5-5")
     p.add_argument("--sonnet", default="claude-sonnet-5-5")
     p.add_argument("--haiku", default="claude-haiku-5-5")
+    p.add_argument("--assume-min-cacheable", type=int, metavar="TOKENS", help="scratch only: fill unknown minimums")
     p.add_argument("--keep", action="store_true", help="keep the scratch clone and print where it is")
     args = p.parse_args()
     choices = {"OPUS": args.opus, "SONNET": args.sonnet, "HAIKU": args.haiku}
     gaps = missing_facts(choices)
+    if args.assume_min_cacheable:
+        gaps = [g for g in gaps if "min_cacheable_tokens" not in g]
     if gaps:  # notebook 08 teaches each model's minimum cacheable prefix, 09 its price, ...
         print("fill these in before switching (with the docs page of each fact):\n  " + "\n  ".join(gaps))
         return 1
@@ -85,6 +106,9 @@ def main() -> int:
     try:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         switch(clone / "helpers" / "models.py", choices)
+        if args.assume_min_cacheable:
+            assume_min_cacheable(clone / "helpers" / "models.py", args.assume_min_cacheable)
+            print(f"assumed in the scratch clone only: unknown minimum cacheable prompts = {args.assume_min_cacheable}")
         print(f"switched to OPUS={args.opus} SONNET={args.sonnet} HAIKU={args.haiku} in {clone}")
         check = "import helpers, helpers.models as m; assert helpers.OPUS == m.OPUS; print(helpers.__file__)"
         _run("helpers imports from the clone", [py, "-c", check], clone, env)
