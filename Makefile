@@ -11,8 +11,6 @@ ROOM_STAMP := $(ROOM)/.installed
 ROOM_JOB := .primer/room-install
 # Tests never go live and never wait for paced streams, whatever .env says.
 REPLAY := PRIMER_MODE=replay PRIMER_REPLAY_SPEED=0
-# Jupyter refuses to run as root (containers, CI) unless told.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: install lab test unit browser outputs toc bench authored record cost wheelhouse offline-install room-install clean
 
@@ -26,8 +24,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(STAMP)
 
+# tools/lab.py: trusts the notebooks, turns JupyterLab's news pop-up off and opens notebook 00.
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ALLOW_ROOT) --notebook-dir=notebooks --LabApp.default_url=/lab/tree/00_start_here.ipynb
+	$(BIN)/python tools/lab.py
 
 # Everything: lint, notebook hygiene, unit tests and nbval in parallel, then the browser test.
 # Chromium (apt, as root) installs in the background meanwhile; the browser test waits for it.

@@ -18,6 +18,7 @@ __all__ = [
     "message_html",
     "markdown_html",
     "register_formatters",
+    "banner_bundle",
     "Card",
     "card",
     "MUTED",
@@ -48,6 +49,30 @@ def markdown_html(text: str) -> str:
         f'<details style="margin:2px 0;color:{MUTED};font-size:12px"><summary>raw text</summary>'
         f'<pre style="white-space:pre-wrap;margin:4px 0">{html.escape(text)}</pre></details>'
     )
+
+
+# The banner's left edge: blue where answers are recordings, orange where calls cost money.
+_MODE_EDGE = {"replay": "var(--jp-info-color1, #0969da)"}
+_PAID_EDGE = "var(--jp-warn-color1, #bc4c00)"
+
+
+def banner_bundle(banner: str, models: dict[str, str]) -> dict[str, str]:
+    """setup()'s banner as a display bundle: a boxed note for Jupyter and GitHub, the same words as text.
+
+    `models` ({"OPUS": "claude-opus-4-6", ...}) adds a line naming the course's model choices, so no cell has
+    to spell a model id out."""
+    mode, _, rest = banner.partition(": ")  # ": ", not ":": a shared gateway's URL holds "http://"
+    choice = " · ".join(f"{name} = {model}" for name, model in models.items())
+    edge = _MODE_EDGE.get(mode.split()[0] if mode else "", _PAID_EDGE)
+    box = (
+        f'<div style="border-left:4px solid {edge};background:{PANEL};padding:6px 12px;margin:2px 0;'
+        f'font-family:system-ui,sans-serif;font-size:13px;line-height:1.4;max-width:900px">'
+        f"<b>{html.escape(mode)}</b>: {html.escape(rest)}"
+        # The theme's own text colour: the muted grey is under 4.5:1 on the panel in the light theme.
+        f'<div style="font-size:12px;margin-top:2px">models: {html.escape(choice)} '
+        f"(helpers/models.py)</div></div>"
+    )
+    return {"text/plain": f"{banner}\nmodels: {choice} (helpers/models.py)", "text/html": box}
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:

@@ -281,14 +281,17 @@ class ErrorTable:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        head = "".join(f'<th style="text-align:left">{esc(c)}</th>' for c in ("example",) + _COLUMNS)
+        # JupyterLab right-aligns table cells by default; words read left to right, the status is a number.
+        left, right = '<td style="text-align:left">', '<td style="text-align:right">'
+        align = {"status": "right"}
+        head = "".join(f'<th style="text-align:{align.get(c, "left")}">{esc(c)}</th>' for c in ("example",) + _COLUMNS)
         body = ""
         for r in self.rows:
             mark = "✅ " if r.you == "retry" else "⛔ "  # the word and a mark, not a colour that fades on dark
             cells = (
-                f"<td>{esc(r.example)}</td><td>{esc(r.status)}</td><td><code>{esc(r.error_type)}</code></td>"
-                f"<td><code>{esc(r.exception)}</code></td><td>{esc(r.sdk_retries)}</td>"
-                f"<td><b>{mark}{esc(r.you)}</b></td><td>{esc(r.advice)}</td>"
+                f"{left}{esc(r.example)}</td>{right}{esc(r.status)}</td>{left}<code>{esc(r.error_type)}</code></td>"
+                f"{left}<code>{esc(r.exception)}</code></td>{left}{esc(r.sdk_retries)}</td>"
+                f"{left}<b>{mark}{esc(r.you)}</b></td>{left}{esc(r.advice)}</td>"
             )
             body += f"<tr>{cells}</tr>"
         return f'<table style="font-size:13px"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

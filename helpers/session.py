@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import traceback
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
@@ -38,6 +39,7 @@ from .pricing import format_usd
 __all__ = ["Session", "setup", "current_session", "teardown", "gateway_log", "gateway_status"]
 
 _NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
+_CELL = re.compile(r"ipykernel_\d+[/\\]\d+\.py$")  # where ipykernel compiles a cell's code
 
 
 @dataclass
@@ -209,23 +211,55 @@ def _setup_own(name: str) -> Session:
     return Session(name, mode, gateway.url, gateway, banner)
 
 
+def _raised_in_a_cell(shell: Any, tb: Any) -> bool:
+    """Whether the innermost Python frame of `tb` is the learner's own cell code (not the SDK's or ours)."""
+    frames = traceback.extract_tb(tb)
+    if not frames:
+        return True
+    name = frames[-1].filename
+    return name in getattr(shell.compile, "_filename_map", {}) or name.startswith("<") or bool(_CELL.search(name))
+
+
 def _one_line_api_errors() -> None:
-    """In a notebook, show an API error as one line (type, status and the API's message), as the stored
-    outputs do, instead of a screen of SDK internals; `%tb` still prints the whole traceback."""
+    """In a notebook, show an error raised inside the SDK or the course's helpers as one line (its type and
+    message), as the stored outputs do, instead of a screen of library internals. An API error is always one
+    line; another error raised by the learner's own cell code keeps IPython's usual short traceback. `%tb`
+    still prints the whole one."""
     from IPython import get_ipython
 
     shell = get_ipython()
     if shell is None:
         return
-    import anthropic
+    from anthropic import APIError as api_error
 
     def one_line(self: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
         sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # what %tb shows in full
-        stb = [f"{etype.__name__}: {value}", "(the SDK's full traceback: run %tb in the next cell)"]
+        if not isinstance(value, api_error) and _raised_in_a_cell(self, tb):
+            self.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
+            return []
+        stb = [f"{etype.__name__}: {value}", "(the full traceback: run %tb in the next cell)"]
         self._showtraceback(etype, value, stb)  # IPython leaves displaying to the handler
         return stb
 
-    shell.set_custom_exc((anthropic.APIError,), one_line)
+    shell.set_custom_exc((Exception,), one_line)
+
+
+def _show_banner(banner: str) -> None:
+    """A boxed banner naming the course's models in a notebook; the plain line elsewhere (scripts, tests)."""
+    shell = None
+    if "IPython" in sys.modules:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        print(banner)
+        return
+    from IPython.display import display
+
+    from .display import banner_bundle
+    from .models import HAIKU, OPUS, SONNET
+
+    display(banner_bundle(banner, {"OPUS": OPUS, "SONNET": SONNET, "HAIKU": HAIKU}), raw=True)
 
 
 def setup(name: str) -> None:
@@ -248,4 +282,4 @@ def setup(name: str) -> None:
 
         register_formatters()
         _one_line_api_errors()
-    print(session.banner)
+    _show_banner(session.banner)

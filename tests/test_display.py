@@ -33,3 +33,19 @@ def test_card_colours_are_theme_variables_with_static_fallbacks():
     assert not [c for c in fixed if any(h in c for h in ("#f6f8fa", "#57606a", "#d0d7de", "#eaeef2"))], fixed
     assert "var(--jp-layout-color2, #f6f8fa)" in card, "the tool_use panel follows the theme"
     assert "var(--jp-content-font-color2, #57606a)" in card, "muted text follows the theme"
+
+
+def test_banner_bundle_boxes_the_banner_and_names_the_models():
+    from helpers.display import banner_bundle
+
+    models = {"OPUS": "claude-opus-4-6", "HAIKU": "claude-haiku-4-5"}
+    shared = banner_bundle("replay mode via the shared gateway at http://10.0.0.5:8765: answers <come>.", models)
+    assert shared["text/plain"].splitlines() == [
+        "replay mode via the shared gateway at http://10.0.0.5:8765: answers <come>.",
+        "models: OPUS = claude-opus-4-6 · HAIKU = claude-haiku-4-5 (helpers/models.py)",
+    ]
+    html_ = shared["text/html"]
+    assert "<b>replay mode via the shared gateway at http://10.0.0.5:8765</b>: answers &lt;come&gt;." in html_
+    assert "border-left:4px solid var(--jp-info-color1" in html_, "replay: the blue edge"
+    live = banner_bundle("live mode: calls go to https://api.anthropic.com with your key", models)["text/html"]
+    assert "var(--jp-warn-color1" in live, "calls that cost money: the orange edge"

@@ -5,8 +5,9 @@
     python tools/normalize.py --check         exit 1 listing notebooks that are not normalized
 
 Normalized: kernelspec python3, language_info reduced to its name, cell metadata reduced to tags,
-sequential execution counts and cell ids, widget model ids renumbered, tracebacks reduced to their last
-line, kernel temp paths replaced, and no absolute path of this machine in any output.
+sequential execution counts and cell ids, widget outputs reduced to their static form (no widget state),
+tracebacks reduced to their last line, kernel temp paths replaced, and no absolute path of this machine in
+any output.
 """
 
 from __future__ import annotations
@@ -16,16 +17,14 @@ import json
 import os
 import re
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}  # ipykernel's own
 _IPYKERNEL_PATH = re.compile(r"[^\s'\"]*ipykernel_\d+[/\\]\d+\.py")  # /tmp, /var/folders, C:\...\Temp
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -70,45 +69,27 @@ def _merge_streams(outs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return merged
 
 
-_REF = re.compile(r"IPY_MODEL_([0-9a-f]{32})")
-
-
-def _renumber_widgets(nb: dict[str, Any]) -> dict[str, Any]:
-    """Give widget models stable ids, so a re-run changes nothing in git.
-
-    The order comes from the notebook's structure only (displayed widgets in cell order, then what they
-    reference, in attribute-name order; then the rest by content), never from the ids themselves, so
-    normalizing twice is a no-op.
-    """
-    state = nb.get("metadata", {}).get("widgets", {}).get(_WIDGET_STATE, {}).get("state", {})
-    roots = re.findall(r'"model_id": "([0-9a-f]{32})"', json.dumps(nb["cells"]))
-    order: list[str] = []
-    queue = list(roots)
-    while queue:
-        wid = queue.pop(0)
-        if wid not in order:
-            order.append(wid)
-            queue += _REF.findall(json.dumps(state.get(wid, {}), sort_keys=True))
-    unseen = [i for i in state if i not in order]
-    order += sorted(unseen, key=lambda i: _REF.sub("", json.dumps(state[i], sort_keys=True)))
-    if not order:
-        return nb
-    text = json.dumps(nb)
-    for n, old in enumerate(order):
-        text = text.replace(old, f"@@W{n}@@")
-    for n in range(len(order)):
-        text = text.replace(f"@@W{n}@@", uuid.uuid5(uuid.NAMESPACE_URL, f"primer-widget-{n}").hex)
-    return json.loads(text)
+def _static_view(out: dict[str, Any], cell: int) -> dict[str, Any]:
+    """A widget output as git stores it: its static form (text/html or PNG, and text/plain) without the widget
+    view, which cannot be drawn without the kernel that made it (Lab shows "Loading widget..." until the cell
+    is run, nbconvert a blank). Running the cell shows the live widget again; nbval does not compare views."""
+    data = out.get("data", {})
+    if _WIDGET_VIEW not in data:
+        return out
+    plain = _text(data.get("text/plain", ""))
+    if not (_text(data.get("text/html", "")).strip() or data.get("image/png")) or plain.startswith(("VBox(", "HBox(")):
+        raise ValueError(
+            f"cell {cell}: a widget output has no static view; display it with a text/html or PNG form beside "
+            "the widget (as helpers/sampling.py's explorer does)"
+        )
+    return dict(out, data={k: v for k, v in data.items() if k != _WIDGET_VIEW})
 
 
 def normalize(nb: dict[str, Any]) -> dict[str, Any]:
     """The normalized form of a notebook (a new dict)."""
     nb = json.loads(json.dumps(nb))
-    meta: dict[str, Any] = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
-    widgets = nb.get("metadata", {}).get("widgets")
-    if widgets:
-        meta["widgets"] = widgets
-    nb["metadata"] = meta
+    # No widget state: stored widgets are reduced to their static form (_static_view), which needs none.
+    nb["metadata"] = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     nb["nbformat"], nb["nbformat_minor"] = 4, 5
     count = 0
     for i, cell in enumerate(nb["cells"]):
@@ -120,7 +101,7 @@ def normalize(nb: dict[str, Any]) -> dict[str, Any]:
             has_source = bool(_text(cell["source"]).strip())
             count += has_source
             cell["execution_count"] = count if has_source and cell.get("outputs") is not None else None
-            outs = _merge_streams([_clean_output(o) for o in cell.get("outputs", [])])
+            outs = _merge_streams([_static_view(_clean_output(o), i) for o in cell.get("outputs", [])])
             for o in outs:
                 if o.get("output_type") == "execute_result":
                     o["execution_count"] = cell["execution_count"]
@@ -128,7 +109,7 @@ def normalize(nb: dict[str, Any]) -> dict[str, Any]:
         else:
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
-    return _renumber_widgets(nb)
+    return nb
 
 
 def dumps(nb: dict[str, Any]) -> str:

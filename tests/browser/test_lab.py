@@ -6,13 +6,15 @@ the text of the cards (a tool_use block and a chat transcript included) has a co
 against its background in the light and the dark theme; "Contents" opens notebook 00's contents.
 Notebook 02: after Run All the chat widget is empty, a Recorded button replays its exchange, Enter sends,
 the newest entry is in view, and an unrecorded message gets one plain line. Notebook 05: run the primer's
-streaming cell at replay speed 1 and see its text grow. No error output outside cells tagged
-raises-exception. Screenshots go to artifacts/browser/ (git-ignored).
+streaming cell at replay speed 4 and see its text grow. Notebook 03 opens trusted and with no cell changed, with
+its banner boxed, the explorer's static view and no news pop-up. No error output outside cells tagged raises-exception. Screenshots
+go to artifacts/browser/ (git-ignored).
 Skipped, loudly, when Chromium or Playwright is missing; `make test` installs both where it can.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -29,6 +31,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("course_lab", ROOT / "tools" / "lab.py")
+course_lab = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(course_lab)  # `make lab`'s own options and trust(), so the test sees what learners see
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = os.environ.get("PRIMER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -55,20 +60,21 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory) -> Iterator[str]:
-    """JupyterLab on 127.0.0.1 with a random token, replay mode at speed 1; always shut down."""
+    """JupyterLab on 127.0.0.1 with a random token, replay mode at speed 4; always shut down."""
     home = tmp_path_factory.mktemp("jupyter")
     served = home / "notebooks"  # copies: nothing the browser does (autosave included) can touch the repo
     served.mkdir()
     for nb in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
         shutil.copy(nb, served / nb.name)
+    course_lab.trust(sorted(served.glob("*.ipynb")), data_dir=str(home / "data"))
     port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, PRIMER_MODE="replay", PRIMER_REPLAY_SPEED="1", JUPYTER_CONFIG_DIR=str(home / "config"),
+    # Speed 4: 05's stream takes about 3 s instead of 12, still slow enough to watch it grow.
+    env = dict(os.environ, PRIMER_MODE="replay", PRIMER_REPLAY_SPEED="4", JUPYTER_CONFIG_DIR=str(home / "config"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_DATA_DIR=str(home / "data"))
     env.pop("PRIMER_GATEWAY_URL", None)
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={served}",
-           "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-           "jupyterlab.NeverCheckForUpdate", "--ServerApp.port_retries=0"]
+           "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0", *course_lab.LAB_ARGS]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
     log = open(home / "lab.log", "w")
@@ -107,7 +113,7 @@ def page(lab) -> Iterator[Page]:
             browser.close()
 
 
-def open_notebook(page: Page, lab: str, name: str) -> None:
+def open_notebook(page: Page, lab: str, name: str, *, clear: bool = True) -> None:
     page.goto(lab.format(name=name))
     page.wait_for_function("(name) => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.context"
@@ -117,6 +123,8 @@ def open_notebook(page: Page, lab: str, name: str) -> None:
                            " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
                            " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
                            arg=name, timeout=60_000)
+    if not clear:
+        return
     # Stored outputs and counts come from the replay run in git: clear them, so what we see is this run's.
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets"
@@ -298,6 +306,58 @@ def test_temperature_explorer_is_a_working_control(page: Page, lab: str) -> None
     page.screenshot(path=str(ARTIFACTS / "00_contents_from_03.png"))
 
 
+OPENED = """async () => {
+  const app = window.jupyterapp, p = app.shell.currentWidget;
+  const plugin = await app.serviceManager.settings.fetch('@jupyterlab/apputils-extension:notification');
+  const cells = p.content.widgets.map((c, i) => ({i, c})).filter(({c}) => c.model.type === 'code');
+  const canon = v => JSON.stringify(v, (k, x) => x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.keys(x).sort().map(key => [key, x[key]])) : x);
+  const disk = (await app.serviceManager.contents.get(p.context.path, {content: true})).content, now = p.model.toJSON();
+  return {
+    changed_cells: now.cells.map((c, i) => i).filter(i => canon(now.cells[i]) !== canon(disk.cells[i])),
+    changed_metadata: Object.keys({...now.metadata, ...disk.metadata})
+      .filter(k => canon(now.metadata[k]) !== canon(disk.metadata[k])),
+    untrusted: cells.filter(({c}) => c.model.outputs.length && !c.model.trusted).map(({i}) => i),
+    fetch_news: plugin.schema.properties.fetchNews.default,
+    toasts: [...document.querySelectorAll('.Toastify__toast')].map(t => t.innerText),
+    banner: [...cells[0].c.node.querySelectorAll('.jp-OutputArea-output div')]
+      .filter(d => getComputedStyle(d).borderLeftWidth === '4px').map(d => d.innerText),
+  };
+}"""
+
+
+def test_a_notebook_opens_trusted_and_unchanged_with_a_boxed_banner_and_no_news_pop_up(page: Page, lab: str) -> None:
+    open_notebook(page, lab, "03_temperature.ipynb", clear=False)
+    # The kernel's info (language_info) reaches the notebook's metadata after it starts; then it is settled.
+    page.wait_for_function("() => (window.jupyterapp.shell.currentWidget.model.getMetadata('language_info')"
+                           " || {}).version !== undefined", timeout=20_000)
+    page.wait_for_timeout(500)
+    state = page.evaluate(OPENED)
+    page.screenshot(path=str(ARTIFACTS / "03_opened.png"))
+    assert state["untrusted"] == [], f"code cells whose stored outputs open untrusted: {state['untrusted']}"
+    # Opening changes no cell. JupyterLab writes the kernel's language_info (with its Python version) into the
+    # metadata, which marks the notebook modified; git keeps only the language name, so that outputs stay
+    # the same on every machine. The kernelspec is stored as ipykernel's own, so it is left alone.
+    assert state["changed_cells"] == [], f"cells changed by opening the notebook: {state['changed_cells']}"
+    assert state["changed_metadata"] in ([], ["language_info"]), state["changed_metadata"]
+    assert state["fetch_news"] == "false" and not [t for t in state["toasts"] if "news" in t.lower()], state
+    assert len(state["banner"]) == 1 and state["banner"][0].startswith("replay mode"), state["banner"]
+    assert "models: OPUS = " in state["banner"][0]
+    # Before the kernel has run it, the explorer shows its static view, not a dead or missing widget.
+    shown = page.evaluate("""async () => {
+        const p = window.jupyterapp.shell.currentWidget;
+        const cell = p.content.widgets.find(c => c.model.sharedModel.getSource().includes('explorer(samples'));
+        await p.content.scrollToCell(cell, 'center');
+        for (let n = 0; n < 50; n++) {
+          const out = cell.node.querySelector('.jp-OutputArea');
+          if (out && out.innerText.trim()) return out.innerText;
+          await new Promise(r => setTimeout(r, 100));
+        }
+        return ''; }""")
+    page.screenshot(path=str(ARTIFACTS / "03_explorer_static.png"))
+    assert "Temperature explorer (a snapshot" in shown, shown[:300]
+
+
 def test_chat_widget_replays_a_recorded_button_after_run_all(page: Page, lab: str) -> None:
     open_notebook(page, lab, "02_system_prompts.ipynb")
     run_all(page)
@@ -325,7 +385,7 @@ def test_chat_widget_replays_a_recorded_button_after_run_all(page: Page, lab: st
     page.screenshot(path=str(ARTIFACTS / "02_chat_widget.png"))
 
 
-def test_streaming_cell_grows_at_replay_speed_1(page: Page, lab: str) -> None:
+def test_streaming_cell_grows_while_it_streams(page: Page, lab: str) -> None:
     open_notebook(page, lab, "05_streaming.ipynb")
     code = [c for c in cells(page) if c["type"] == "code"]
     setup_cell = code[0]["i"]
