@@ -237,6 +237,9 @@ def test_error_table_text_and_html():
     assert "401" in text and "AuthenticationError" in text and ADVICE["authentication_error"][1] in text
     page = table._repr_html_()
     assert "a &lt;b&gt;" in page and "<b>⛔ fix</b>" in page, "the verdict is a word and a mark, not a colour"
+    # JupyterLab right-aligns table cells unless told: words left, the status number right.
+    assert '<td style="text-align:left">a &lt;b&gt;</td><td style="text-align:right">401</td>' in page
+    assert "<td>" not in page and '<th style="text-align:left">what to do</th>' in page
 
 
 def test_the_shipped_recording_holds_what_the_issue_asks_for():
