@@ -231,7 +231,8 @@ def transcript_html(entries: Sequence[TranscriptEntry]) -> str:
                 f"⚠ {esc(e.error)}</div>"
             )
     return (
-        '<div style="font-family:system-ui,sans-serif;font-size:13px;max-width:900px;max-height:420px;'
+        # line-height: ipywidgets' HTML widget inherits its 28 px control height, which double-spaces text.
+        '<div style="font-family:system-ui,sans-serif;font-size:13px;line-height:1.4;max-width:900px;max-height:420px;'
         "overflow-y:auto;display:flex;flex-direction:column-reverse;"
         f'border:1px solid {BORDER};border-radius:6px;padding:4px 12px 8px"><div>{"".join(rows)}</div></div>'
     )

@@ -401,7 +401,7 @@ class CostCalculator:
             f'<div style="color:var(--jp-warn-color0, #9a6700)">⚠ {html.escape(t)}</div>' for t in self.out_of_range()
         )
         self.summary.value = warn + (
-            f'<div style="font-size:13px"><b>{html.escape(model_name(self.model.value))}</b>: '
+            f'<div style="font-size:13px;line-height:1.4"><b>{html.escape(model_name(self.model.value))}</b>: '
             f"{usd(chosen.total)} a month, {usd(chosen.per_request)} a request{note}. "
             f'<span style="color:{MUTED}">Cache writes are left out; a month is {DAYS_PER_MONTH} days; '
             f"prices from helpers.pricing ({html.escape(SOURCE)}).</span></div>"

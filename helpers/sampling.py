@@ -150,7 +150,8 @@ def explorer_html(samples: Samples, prompt: str, temperature: float) -> str:
     spread = length_spread(texts)
     items = "".join(f"<li>{esc(t)}</li>" for t in texts)
     return (
-        f'<div style="font-family:system-ui,sans-serif;font-size:13px">'
+        # line-height: ipywidgets' HTML widget inherits its 28 px control height, which double-spaces text.
+        f'<div style="font-family:system-ui,sans-serif;font-size:13px;line-height:1.4">'
         f"<b>{esc(prompt)}</b> at temperature <b>{temperature:.1f}</b>: "
         f"<b>{distinct_count(texts)}</b> distinct of {len(texts)} samples; "
         f"lengths {spread.shortest}-{spread.longest} characters"

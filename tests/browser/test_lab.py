@@ -257,6 +257,9 @@ def test_temperature_explorer_is_a_working_control(page: Page, lab: str) -> None
     after = view.inner_text()
     page.screenshot(path=str(ARTIFACTS / "03_explorer_after.png"), full_page=False)
     assert after != before
+    # Text in the widget reads at its own line height, not double-spaced at the 28 px of a control.
+    rows = view.locator("li").evaluate_all("els => els.map(e => Math.round(e.getBoundingClientRect().height))")
+    assert len(rows) == 8 and max(rows) < 24, f"sample rows (px): {rows}"
 
     # Errors: an API error is one line and a hint (setup's handler), as git stores it, not a screen of SDK
     # internals; other errors (the SDK's TypeError for a removed argument) keep IPython's short traceback.
