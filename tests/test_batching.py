@@ -23,6 +23,7 @@ from helpers.batching import (
 )
 from helpers.checks import batching as check
 from helpers.config import ConfigError
+from helpers.pricing import BATCH_DISCOUNT, format_usd, price_of
 
 
 def req(cid: str, text: str = "Hi", **params) -> dict:
@@ -329,22 +330,40 @@ def test_check_requests_wants_one_request_per_review_and_no_extras():
     assert "one user message" in _problems(two)
 
 
-def test_check_saving_accepts_the_saving():
+def test_check_saving_on_sonnet_4_6_by_hand(monkeypatch):
+    monkeypatch.setitem(check.WORKLOAD, "model", "claude-sonnet-4-6")
+    # 40,000 x (1,500 x $3 + 400 x $15) per million = $420 standard; half of it as a batch
     r = check.check_saving(210)
     assert r.ok and r.note == "$210.00: $420.00 standard, $210.00 as a batch."
     assert check.check_saving(210.0).ok
+    assert "output tokens too" in " ".join(check.check_saving(90).problems)  # $180 of input, halved
+
+
+# The exercise's model, whichever it is: its rates for one 1,500-token request.
+_P = price_of(check.WORKLOAD["model"]).for_prompt(check.WORKLOAD["input_tokens"])
+STANDARD = 40_000 * (1_500 * _P.input + 400 * _P.output) / 1e6
+SAVING = STANDARD * (1 - BATCH_DISCOUNT)
+
+
+def test_check_saving_accepts_the_saving():
+    r = check.check_saving(SAVING)
+    assert r.ok and r.note == f"{_usd(SAVING)}: {_usd(STANDARD)} standard, {_usd(STANDARD - SAVING)} as a batch."
+
+
+def _usd(dollars: float) -> str:
+    return f"${dollars:,.2f}" if dollars >= 1 else format_usd(dollars)
 
 
 @pytest.mark.parametrize(
     "answer, fragment",
     [
-        (420, "$420.00 is what it costs without a batch"),
-        (210_000_000, "Divide by 1,000,000"),
-        (210 / 40_000, "That is per request"),
-        (90, "output tokens too"),
-        (-210, "A saving is positive"),
-        (200, "Price the workload at the standard rate"),
-        ("210", "Give the saving as a number"),
+        (STANDARD, f"{_usd(STANDARD)} is what it costs without a batch"),
+        (SAVING * 1e6, "Divide by 1,000,000"),
+        (SAVING / 40_000, "That is per request"),
+        (40_000 * 1_500 * _P.input / 1e6 * (1 - BATCH_DISCOUNT), "output tokens too"),  # only input discounted
+        (-SAVING, "A saving is positive"),
+        (SAVING * 0.95, "Price the workload at the standard rate"),
+        (str(SAVING), "Give the saving as a number"),
         (True, "Give the saving as a number"),
         (..., "Replace ... with the saving"),
     ],

@@ -26,7 +26,7 @@ from helpers.caching import (
 from helpers.checks import caching as check
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway.recordings import load_recording
-from helpers.pricing import UnknownPriceError, cost, price_of
+from helpers.pricing import UnknownPriceError, cost, format_usd, price_of
 
 EPHEMERAL = {"type": "ephemeral"}
 
@@ -72,8 +72,10 @@ def test_breakpoints_are_listed_in_prefix_order():
         "messages": [
             {"role": "user", "content": [{"type": "text", "text": "q", "cache_control": EPHEMERAL}]},
             {"role": "assistant", "content": "a"},
-            {"role": "user", "content": [{"type": "text", "text": "x"},
-                                         {"type": "text", "text": "y", "cache_control": EPHEMERAL}]},
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "x"}, {"type": "text", "text": "y", "cache_control": EPHEMERAL}],
+            },
         ],
         "system": [{"type": "text", "text": "s"}, {"type": "text", "text": "doc", "cache_control": EPHEMERAL}],
         "tools": [{"name": "t", "cache_control": EPHEMERAL}],
@@ -148,15 +150,17 @@ def test_prefix_cost_uses_the_price_table():
     assert prefix_cost(1_000_000, [0, 30], SONNET, "1h") == pytest.approx(p.cache_write_1h + p.cache_read)
 
 
-def test_prefix_cost_of_the_multipliers_on_opus():
-    # 1.25x write, 0.1x read, 2x one-hour write of a $5 input price
-    assert prefix_cost(1_000_000, [0], OPUS, "5m") == pytest.approx(6.25)
-    assert prefix_cost(1_000_000, [0, 1], OPUS, "5m") - prefix_cost(1_000_000, [0], OPUS, "5m") == pytest.approx(0.5)
-    assert prefix_cost(1_000_000, [0], OPUS, "1h") == pytest.approx(10.0)
+def test_prefix_cost_of_the_multipliers_on_opus_4_6():
+    # 1.25x write, 0.1x read, 2x one-hour write of Opus 4.6's $5 input price (by hand, not from the table)
+    opus = "claude-opus-4-6"
+    assert prefix_cost(1_000_000, [0], opus, "5m") == pytest.approx(6.25)
+    assert prefix_cost(1_000_000, [0, 1], opus, "5m") - prefix_cost(1_000_000, [0], opus, "5m") == pytest.approx(0.5)
+    assert prefix_cost(1_000_000, [0], opus, "1h") == pytest.approx(10.0)
 
 
 def test_prefix_cost_accepts_dated_model_ids_and_zero_tokens():
-    assert prefix_cost(1000, [0], "claude-haiku-4-5-20251001", None) == prefix_cost(1000, [0], HAIKU, None)
+    assert prefix_cost(1000, [0], "claude-haiku-4-5-20251001", None) == prefix_cost(1000, [0], "claude-haiku-4-5", None)
+    assert prefix_cost(1000, [0], f"{HAIKU}-20991231", None) == prefix_cost(1000, [0], HAIKU, None)
     assert prefix_cost(0, [0, 1, 2], OPUS, "5m") == 0
 
 
@@ -194,9 +198,10 @@ def test_uncached_usage_rejects_none():
 
 
 def test_cumulative_costs_and_break_even_after_the_first_read():
-    cached, uncached = cumulative_costs([WRITE, READ, READ], OPUS)
-    assert cached[0] == pytest.approx(cost(WRITE, OPUS).total)
-    assert cached[-1] == pytest.approx(cost(WRITE, OPUS).total + 2 * cost(READ, OPUS).total)
+    opus = "claude-opus-4-6"  # for the hand-computed uncached totals
+    cached, uncached = cumulative_costs([WRITE, READ, READ], opus)
+    assert cached[0] == pytest.approx(cost(WRITE, opus).total)
+    assert cached[-1] == pytest.approx(cost(WRITE, opus).total + 2 * cost(READ, opus).total)
     assert uncached == pytest.approx([0.0276 * k for k in (1, 2, 3)])  # 5020 x $5 + 100 x $25 per million
     assert cached[0] > uncached[0]  # the write's extra 25%
     assert break_even(cached, uncached) == 2
@@ -214,13 +219,22 @@ def test_break_even_rejects_series_of_different_lengths():
 
 # exercise 1: check_workload -----------------------------------------------------------------------------
 
-BEST = 20_000 * (6.0 + 47 * 0.3) / 1e6  # one 1-hour write on Sonnet, then 47 reads
+# The exercise's model, whichever it is: its rates for the 20,000-token handbook.
+_P = price_of(check.WORKLOAD["model"]).for_prompt(check.WORKLOAD["document_tokens"])
+_DAY = 48 * 20_000 / 1e6  # the handbook's tokens over the day's 48 questions, in millions
+BEST = 20_000 * (_P.cache_write_1h + 47 * _P.cache_read) / 1e6  # one 1-hour write, then 47 reads
 
 
 def test_workload_solution_is_correct():
     r = check.check_workload("1h", BEST)
     assert r.ok, r
-    assert "$0.4020" in r.note
+    assert format_usd(BEST) in r.note and format_usd(_DAY * _P.input) in r.note
+
+
+def test_workload_answer_on_sonnet_4_6_by_hand(monkeypatch):
+    monkeypatch.setitem(check.WORKLOAD, "model", "claude-sonnet-4-6")
+    r = check.check_workload("1h", 20_000 * (6.0 + 47 * 0.3) / 1e6)  # a $6 one-hour write, then 47 reads at $0.30
+    assert r.ok and "$0.4020 a day, against $2.8800 uncached and $3.6000 with the 5-minute cache" in r.note, r
 
 
 def test_workload_placeholders_are_reported():
@@ -248,9 +262,9 @@ def test_workload_rejects_unknown_choices(choice):
 @pytest.mark.parametrize(
     ("dollars", "hint"),
     [
-        (2.88, "with no cache"),
-        (3.60, "the 5m cache"),
-        (48 * 20_000 * 6.0 / 1e6, "Only the first question writes"),
+        (_DAY * _P.input, "with no cache"),
+        (_DAY * _P.cache_write_5m, "the 5m cache"),  # every question comes after the 5 minutes and writes
+        (_DAY * _P.cache_write_1h, "Only the first question writes"),
         (BEST * 1e6, "Divide by 1,000,000"),
         (1.0, "Count the writes and the reads"),
     ],
@@ -326,7 +340,7 @@ def test_breakpoint_bad_values(value, text):
     [
         ("system[1]", "today's date"),
         ("messages", "question changes"),
-        ("tools[0]", "under the 4096-token minimum"),
+        ("tools[0]", f"under the {model_info(check.exercise_request()['model']).min_cacheable_tokens}-token minimum"),
     ],
 )
 def test_breakpoint_in_the_wrong_place_says_why(place, text):
@@ -374,7 +388,7 @@ def test_top_level_cache_control_with_an_explicit_one_and_with_a_bad_value():
     assert r.problems[1] == "That also makes 2 breakpoints; the exercise asks for one."
     bad = check.exercise_request()
     bad["cache_control"] = {"type": "ephemeral", "ttl": "2h"}
-    assert check.check_breakpoint(bad).problems == ["ttl must be \"5m\" or \"1h\", got '2h'."]
+    assert check.check_breakpoint(bad).problems == ['ttl must be "5m" or "1h", got \'2h\'.']
 
 
 def test_breakpoint_changed_request_or_not_a_dict():
@@ -433,8 +447,10 @@ def test_recording_conversation_and_breakpoint_limit():
 
 def test_recording_automatic_caching_moves_the_breakpoint_forward():
     ex = recorded()
-    (a_req, a_res), (b_req, b_res) = (ex["automatic caching, turn 1: cache write"],
-                                      ex["automatic caching, turn 2: turn 1 read"])
+    (a_req, a_res), (b_req, b_res) = (
+        ex["automatic caching, turn 1: cache write"],
+        ex["automatic caching, turn 2: turn 1 read"],
+    )
     for req in (a_req, b_req):
         assert req["cache_control"] == {"type": "ephemeral"} and breakpoints(req) == []
         assert isinstance(req["system"], str)
@@ -454,6 +470,8 @@ def test_recording_a_burst_sent_at_once_writes_every_time_and_later_calls_read()
     written = {res["usage"]["cache_creation_input_tokens"] for _, res in burst}
     assert len(written) == 1 and written.pop() > model_info(HAIKU).min_cacheable_tokens
     assert all(res["usage"]["cache_read_input_tokens"] == 0 for _, res in burst)
-    assert all(res["usage"]["cache_read_input_tokens"] == burst[0][1]["usage"]["cache_creation_input_tokens"]
-               and res["usage"]["cache_creation_input_tokens"] == 0 for _, res in after)
-
+    assert all(
+        res["usage"]["cache_read_input_tokens"] == burst[0][1]["usage"]["cache_creation_input_tokens"]
+        and res["usage"]["cache_creation_input_tokens"] == 0
+        for _, res in after
+    )

@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from helpers.config import RECORDINGS_DIR
+from helpers.models import OPUS
 
 CMD = [sys.executable, "-m", "helpers.gateway"]
 
@@ -70,7 +71,7 @@ def test_serves_every_recording_and_the_primer_request():
         first = proc.stdout.readline()
         url = first.split(" at ")[1].strip()
         body = {
-            "model": "claude-opus-4-6",
+            "model": OPUS,  # the primer names claude-opus-4-6; the recordings follow the course's OPUS
             "max_tokens": 1024,
             "messages": [{"role": "user", "content": "Hello, Claude!"}],
         }
@@ -93,8 +94,8 @@ def test_the_primers_curl_unchanged_but_for_the_address():
     )
     try:
         url = proc.stdout.readline().split(" at ")[1].strip()
-        body = (  # as the primer's cURL sends it
-            '{\n"model": "claude-opus-4-6",\n"max_tokens": 1024,\n"messages": [\n'
+        body = (  # as the primer's cURL sends it, with the course's OPUS where the primer has claude-opus-4-6
+            f'{{\n"model": "{OPUS}",\n"max_tokens": 1024,\n"messages": [\n'
             '{"role": "user", "content": "Hello, Claude!"}\n]\n}'
         )
         out = subprocess.run(

@@ -16,6 +16,7 @@ from helpers.checks import conversations as check
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway.recordings import canonical_body, load_recording
 from helpers.models import HAIKU, OPUS
+from helpers.pricing import cost, format_usd
 
 
 def u(text: str) -> dict:
@@ -95,7 +96,8 @@ def message_dict(text: str, model: str = OPUS) -> dict:
 
 
 def test_side_by_side_shows_both_with_titles_and_costs_and_escapes_html() -> None:
-    card = conv.side_by_side(message_dict("left <b>"), message_dict("right"), "A & B", "C")
+    opus = "claude-opus-4-6"  # 10 in + 4 out at $5 / $25 per million, by hand
+    card = conv.side_by_side(message_dict("left <b>", opus), message_dict("right", opus), "A & B", "C")
     assert "── A & B ──" in repr(card) and "── C ──" in repr(card)
     assert repr(card).count("$0.000150") == 2
     html = card._repr_html_()
@@ -104,6 +106,7 @@ def test_side_by_side_shows_both_with_titles_and_costs_and_escapes_html() -> Non
 
 # --- chat logic, against a gateway on loopback ------------------------------------------------------
 
+COST = format_usd(cost({"input_tokens": 10, "output_tokens": 4}, OPUS).total)  # a reply below, on the course's OPUS
 INTRO = {"model": OPUS, "max_tokens": 1024, "messages": [u("Please introduce yourself.")]}
 INTRO_SYS = {"model": OPUS, "max_tokens": 50, "system": "Be brief.", "messages": [u("Hi")]}
 
@@ -131,9 +134,9 @@ def client(serve) -> anthropic.Anthropic:
 def test_send_returns_the_reply_with_its_cost_and_grows_the_history(client: anthropic.Anthropic) -> None:
     session = conv.ChatSession(client, OPUS)
     entry = session.send("Please introduce yourself.")
-    assert entry.ok and entry.reply == "I am Claude." and entry.cost == "10 in + 4 out tokens · $0.000150"
+    assert entry.ok and entry.reply == "I am Claude." and entry.cost == f"10 in + 4 out tokens · {COST}"
     assert session.history == [u("Please introduce yourself."), a("I am Claude.")]
-    assert str(entry) == "You: Please introduce yourself.\nClaude: I am Claude.\n  (10 in + 4 out tokens · $0.000150)"
+    assert str(entry) == f"You: Please introduce yourself.\nClaude: I am Claude.\n  (10 in + 4 out tokens · {COST})"
 
 
 def test_send_passes_the_system_prompt(client: anthropic.Anthropic) -> None:
@@ -203,7 +206,7 @@ def test_widget_sends_updates_and_clears_without_a_browser(client: anthropic.Ant
     widget.input.value = "Please introduce yourself."
     widget.send_button.click()
     assert widget.input.value == ""
-    assert "I am Claude." in widget.transcript.value and "$0.000150" in widget.transcript.value
+    assert "I am Claude." in widget.transcript.value and COST in widget.transcript.value
     widget.suggestion_buttons[0].click()  # history now has 2 turns: not recorded, shown as a miss
     assert html_module.escape(conv.NOT_RECORDED) in widget.transcript.value
     bundle = widget._repr_mimebundle_()
@@ -337,22 +340,21 @@ def test_keep_recent_feedback_is_specific(func: object, fragment: str) -> None:
 
 
 def test_recording_holds_the_primer_requests_byte_for_byte() -> None:
+    # The primer's requests name claude-opus-4-6; the recording holds them on the course's OPUS, so a model
+    # switch changes that one field and nothing else.
     rec = load_recording(RECORDINGS_DIR / "02_system_prompts.json")
     bodies = {canonical_body(x.request.body) for x in rec.exchanges if x.request.path == "/v1/messages"}
     question = {"role": "user", "content": "What is your return policy?"}
     system = "You are a customer support agent. Reply politely and concisely."
-    assert (
-        canonical_body({"model": "claude-opus-4-6", "max_tokens": 1024, "system": system, "messages": [question]})
-        in bodies
-    )
+    assert canonical_body({"model": OPUS, "max_tokens": 1024, "system": system, "messages": [question]}) in bodies
     first = {"role": "user", "content": "Please introduce yourself."}
-    turn1 = {"model": "claude-opus-4-6", "max_tokens": 1024, "messages": [first]}
+    turn1 = {"model": OPUS, "max_tokens": 1024, "messages": [first]}
     assert canonical_body(turn1) in bodies
     by_label = {x.label: x for x in rec.exchanges}
     reply = by_label["primer chat turn 1"].response.body["content"][0]["text"]
     second = [first, {"role": "assistant", "content": reply}, {"role": "user", "content": "What are you good at?"}]
     assert by_label["primer chat turn 2"].request.body == {
-        "model": "claude-opus-4-6",
+        "model": OPUS,
         "max_tokens": 1024,
         "messages": second,
     }

@@ -16,7 +16,7 @@ from helpers.config import RECORDINGS_DIR
 from helpers.gateway import Gateway
 from helpers.gateway.meter import Charge, Tally
 from helpers.gateway.recordings import load_recording
-from helpers.models import HAIKU, OPUS, SONNET
+from helpers.models import HAIKU, KNOWN, LINEUP, OPUS, SONNET, canonical_model_id, model_info
 from helpers.pricing import PRICES, Price, UnknownPriceError, price_of
 
 matplotlib.use("Agg")
@@ -80,14 +80,16 @@ def test_model_name_falls_back_to_the_id() -> None:
 
 
 def test_monthly_cost_is_tokens_times_rates_times_requests() -> None:
-    p = price_of(SONNET)
+    p = price_of(SONNET).for_prompt(2_000)
     month = costs.monthly_cost(SONNET, 1_000, 2_000, 400)
     assert month.requests == 30_000
     assert month.input == pytest.approx(30_000 * 2_000 * p.input / 1e6)
     assert month.output == pytest.approx(30_000 * 400 * p.output / 1e6)
     assert month.cache_read == 0
-    assert month.total == pytest.approx(360.0)
-    assert month.per_request == pytest.approx(0.012)
+    # By hand on Sonnet 4.6: 30,000 requests x (2,000 x $3 + 400 x $15) per million.
+    sonnet = costs.monthly_cost("claude-sonnet-4-6", 1_000, 2_000, 400)
+    assert sonnet.total == pytest.approx(360.0)
+    assert sonnet.per_request == pytest.approx(0.012)
 
 
 def test_cached_share_moves_input_to_the_cache_read_rate() -> None:
@@ -108,7 +110,8 @@ def test_batched_share_pays_the_batch_discount_on_every_part() -> None:
 
 
 def test_monthly_cost_accepts_a_dated_id_and_reports_its_alias() -> None:
-    assert costs.monthly_cost("claude-haiku-4-5-20251001", 1, 1, 1).model == HAIKU
+    assert costs.monthly_cost("claude-haiku-4-5-20251001", 1, 1, 1).model == "claude-haiku-4-5"
+    assert costs.monthly_cost(f"{HAIKU}-20991231", 1, 1, 1).model == HAIKU
 
 
 def test_monthly_cost_follows_the_price_table(fake_prices: dict[str, Price]) -> None:
@@ -148,11 +151,13 @@ def test_monthly_cost_picks_the_prompt_length_tier() -> None:
 
 
 def test_lineup_table_comes_from_the_model_and_price_tables() -> None:
-    from helpers.models import KNOWN
-
     text = repr(costs.lineup_table())
-    for model, info in KNOWN.items():
-        row = next(line for line in text.splitlines() if line.startswith(model + " "))
+    # Today's lineup, then the worked examples' models that are not in it, each once.
+    shown = list(LINEUP) + [m for m in (OPUS, SONNET, HAIKU) if m not in LINEUP]
+    rows = [line for line in text.splitlines() if line.startswith("claude-")]
+    assert [row.split()[0] for row in rows] == shown
+    for model, row in zip(shown, rows, strict=True):
+        info = KNOWN[model]
         assert info.name in row and info.status in row and info.thinking in row
     assert "n/a" in next(line for line in text.splitlines() if line.startswith("claude-mythos-5-2"))
     assert "$0.10" in next(line for line in text.splitlines() if line.startswith("claude-haiku-5-5"))  # lowest tier
@@ -172,11 +177,26 @@ def test_monthly_costs_covers_every_priced_model_cheapest_first() -> None:
     assert [m for m in result if m in (HAIKU, SONNET, OPUS)] == [HAIKU, SONNET, OPUS]
 
 
+def _month(model: str, *, batched: float = 0.0) -> str:
+    """1,000 requests a day for 30 days of 1,000 uncached + 1,000 cached input tokens and 400 output, by hand."""
+    p = price_of(model).for_prompt(2_000)
+    per_request = (1_000 * p.input + 1_000 * p.cache_read + 400 * p.output) / 1e6
+    return f"${30_000 * per_request * (1 - batched * (1 - pricing.BATCH_DISCOUNT)):,.2f} a month"
+
+
+def test_month_oracle_by_hand() -> None:
+    # The helper above against numbers worked out by hand (Sonnet 4.6: $3 in, $0.30 read, $15 out).
+    assert _month("claude-sonnet-4-6") == "$279.00 a month"
+    assert _month("claude-haiku-4-5", batched=1.0) == "$46.50 a month"
+
+
 def test_calculator_text_marks_the_chosen_model() -> None:
     text = costs.calculator_text(costs.monthly_costs(1_000, 2_000, 400, share_cached=0.5), SONNET)
     chosen = [line for line in text.splitlines() if line.startswith("->")]
-    assert chosen == [line for line in text.splitlines() if "Claude Sonnet 4.6" in line]
-    assert "$279.00 a month" in chosen[0]
+    assert chosen == [line for line in text.splitlines() if costs.model_name(SONNET) + " " in line]
+    assert _month(SONNET) in chosen[0]
+    sonnet_4_6 = costs.calculator_text(costs.monthly_costs(1_000, 2_000, 400, share_cached=0.5), "claude-sonnet-4-6")
+    assert "-> Claude Sonnet 4.6       $279.00 a month" in sonnet_4_6
     with pytest.raises(ValueError, match="no costs"):
         costs.calculator_text({}, SONNET)
 
@@ -211,13 +231,13 @@ def test_calculator_shows_the_costs_and_redraws_on_change() -> None:
     assert first_png.startswith(b"\x89PNG")
     cheapest = next(iter(calc.costs()))
     ratio = calc.costs()[SONNET].total / calc.costs()[cheapest].total
-    assert "$279.00 a month" in calc.summary.value
+    assert _month(SONNET) in calc.summary.value
     assert f"{ratio:.1f}x the cost of {costs.model_name(cheapest)}" in calc.summary.value
 
     calc.set(share_batched=1.0, model=HAIKU)
     assert bytes(calc.chart.value) != first_png
-    assert "$46.50 a month" in calc.summary.value
-    assert "100% batched" in calc.text() and "-> Claude Haiku 4.5" in calc.text()
+    assert _month(HAIKU, batched=1.0) in calc.summary.value
+    assert "100% batched" in calc.text() and f"-> {costs.model_name(HAIKU)}" in calc.text()
     calc.set(model=cheapest)
     assert "x the cost" not in calc.summary.value
 
@@ -273,11 +293,12 @@ def _tally(*charges: Charge) -> Tally:
 def test_bill_figure_stacks_models_per_notebook_with_totals() -> None:
     import matplotlib.pyplot as plt
 
+    opus = "claude-opus-4-6"  # named models, for the legend's names and the price table's order
     bill = {
-        "01_one": _tally(Charge(OPUS, 10, 10, 0.01)),
+        "01_one": _tally(Charge(opus, 10, 10, 0.01)),
         "02_two": _tally(
             Charge("claude-haiku-4-5-20251001", 10, 10, 0.002),
-            Charge(OPUS, 10, 10, 0.03),
+            Charge(opus, 10, 10, 0.03),
             Charge("claude-mystery", 1, 1, None),
         ),
     }
@@ -311,12 +332,26 @@ def test_bill_figure_draws_the_real_course_bill() -> None:
 # --- self-checks ------------------------------------------------------------------------------------------
 
 
+# Exercise 1 on the app's model, whichever it is: its rates for the 2,500-token prompt.
+_P = price_of(check.APP["model"]).for_prompt(2_500)
+_REQUESTS = 3_000 * 30
+MONTH = _REQUESTS * (500 * _P.input + 2_000 * _P.cache_read + 350 * _P.output) / 1e6
+
+
+def test_check_monthly_on_sonnet_4_6_by_hand() -> None:
+    # 90,000 requests x (500 x $3 + 2,000 x $0.30 + 350 x $15) per million
+    assert check.monthly_bill("claude-sonnet-4-6") == pytest.approx(661.5)
+
+
 def test_check_monthly_accepts_the_right_answer_from_the_price_table() -> None:
-    p = price_of(check.APP["model"])
-    want = 3_000 * 30 * (500 * p.input + 2_000 * p.cache_read + 350 * p.output) / 1e6
-    assert want == pytest.approx(661.5)
-    res = check.check_monthly(want)
-    assert res.ok and "$661.50 a month" in repr(res)
+    res = check.check_monthly(MONTH)
+    assert res.ok and f"{costs.usd(MONTH)} a month" in repr(res)
+
+
+def test_check_monthly_prices_a_short_prompt_at_the_short_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Haiku 5.5 bills a 2,500-token prompt at $0.10 / $0.01 / $0.50, not its long-prompt rates.
+    monkeypatch.setitem(check.APP, "model", "claude-haiku-5-5")
+    assert check.check_monthly(_REQUESTS * (500 * 0.10 + 2_000 * 0.01 + 350 * 0.50) / 1e6).ok
 
 
 def test_check_monthly_follows_the_price_table(fake_prices: dict[str, Price]) -> None:
@@ -327,15 +362,18 @@ def test_check_monthly_follows_the_price_table(fake_prices: dict[str, Price]) ->
 @pytest.mark.parametrize(
     ("answer", "hint"),
     [
-        (661.5e6, "Divide by 1,000,000"),
-        (22.05, "That is one day"),
-        (0.00735, "That is one request"),
-        (1147.5, "cache reads at 0.1x"),
-        (1282.5, "priced as cache writes"),
-        (1201.5, "part of the 2,500 input tokens"),
-        (661.5 * 31 / 30, "Use the 30 days"),
-        (check.monthly_bill(OPUS), "Claude Opus 4.6's prices"),
-        (check.monthly_bill(HAIKU), "Claude Haiku 4.5's prices"),
+        (MONTH * 1e6, "Divide by 1,000,000"),
+        (MONTH / 30, "That is one day"),
+        (MONTH / _REQUESTS, "That is one request"),
+        (_REQUESTS * (2_500 * _P.input + 350 * _P.output) / 1e6, f"cache reads at {_P.cache_read / _P.input:g}x"),
+        (
+            _REQUESTS * (500 * _P.input + 2_000 * _P.cache_write_5m + 350 * _P.output) / 1e6,
+            f"priced as cache writes ({_P.cache_write_5m / _P.input:g}x)",
+        ),
+        (MONTH + _REQUESTS * 2_000 * _P.input / 1e6, "part of the 2,500 input tokens"),
+        (MONTH * 31 / 30, "Use the 30 days"),
+        (check.monthly_bill(OPUS), f"Those are {costs.model_name(OPUS)}'s prices"),
+        (check.monthly_bill(HAIKU), f"Those are {costs.model_name(HAIKU)}'s prices"),
         (3.0, "Per request: uncached input"),
     ],
 )
@@ -345,8 +383,8 @@ def test_check_monthly_names_the_slip(answer: float, hint: str) -> None:
 
 
 def test_check_monthly_swapped_prices() -> None:
-    p = price_of(SONNET)
-    swapped = 3_000 * 30 * (500 * p.output + 2_000 * p.output * 0.1 + 350 * p.input) / 1e6
+    p = _P
+    swapped = 3_000 * 30 * (500 * p.output + 2_000 * p.output * (p.cache_read / p.input) + 350 * p.input) / 1e6
     assert "swapped" in repr(check.check_monthly(swapped))
 
 
@@ -359,23 +397,41 @@ def test_check_monthly_placeholder_and_wrong_types(answer: object, hint: str) ->
 
 
 def test_check_choices_accepts_the_guide_and_explains_it() -> None:
-    res = check.check_choices({"triage": HAIKU, "assistant": SONNET, "analysis": "claude-opus-4-6"})
+    res = check.check_choices({"triage": HAIKU, "assistant": SONNET, "analysis": str(OPUS)})
     assert res.ok
-    for name in ("Claude Haiku 4.5", "Claude Sonnet 4.6", "Claude Opus 4.6"):
-        assert name in res.note
+    for model in (HAIKU, SONNET, OPUS):
+        assert costs.model_name(model) in res.note
 
 
 def test_check_choices_accepts_a_dated_id() -> None:
-    assert check.check_choices({**check.CHOICES, "triage": "claude-haiku-4-5-20251001"}).ok
+    assert check.check_choices({**check.CHOICES, "triage": f"{HAIKU}-20991231"}).ok
+
+
+def _x(a: str, b: str) -> str:
+    """What a costs per token relative to b, at a short prompt's rates, as the check words it."""
+    pa, pb = price_of(a).for_prompt(0), price_of(b).for_prompt(0)
+    rin, rout = (f"{r:.2f}".rstrip("0").rstrip(".") + "x" for r in (pa.input / pb.input, pa.output / pb.output))
+    return rin if rin == rout else f"{rin} (input) and {rout} (output)"
 
 
 def test_check_choices_explains_each_wrong_choice_with_the_price_ratio() -> None:
     res = check.check_choices({"triage": OPUS, "assistant": HAIKU, "analysis": SONNET})
     text = repr(res)
+    opus, sonnet, haiku = (costs.model_name(m) for m in (OPUS, SONNET, HAIKU))
     assert not res.ok and len(res.problems) == 3
-    assert "triage: the guide picks Claude Haiku 4.5" in text and "at 5x the price per token" in text
-    assert "assistant: the guide picks Claude Sonnet 4.6" in text and "Claude Sonnet 4.6 costs 3x" in text
-    assert "analysis: the guide picks Claude Opus 4.6" in text and "1.67x" in text
+    assert f"triage: the guide picks {haiku}" in text and f"at {_x(OPUS, HAIKU)} the price per token" in text
+    assert f"assistant: the guide picks {sonnet}" in text and f"{sonnet} costs {_x(SONNET, HAIKU)}" in text
+    assert f"analysis: the guide picks {opus}" in text and f"{opus} costs {_x(OPUS, SONNET)} as much" in text
+
+
+def test_check_choices_ratios_by_hand() -> None:
+    # Opus 4.6 $5/$25, Sonnet 4.6 $3/$15, Haiku 4.5 $1/$5; Opus 5.5 $4/$20 against Haiku 5.5's short-prompt
+    # $0.10/$0.50 (its long-prompt $0.50/$2.50 would say 8x).
+    assert check._ratio("claude-opus-4-6", "claude-haiku-4-5") == "5x"
+    assert check._ratio("claude-sonnet-4-6", "claude-haiku-4-5") == "3x"
+    assert check._ratio("claude-opus-4-6", "claude-sonnet-4-6") == "1.67x"
+    assert check._ratio("claude-opus-5-5", "claude-haiku-5-5") == "40x"
+    assert check._ratio("claude-sonnet-4-6", "claude-opus-5-5") == "0.75x"
 
 
 def test_check_choices_ratio_follows_the_price_table(fake_prices: dict[str, Price]) -> None:
@@ -393,7 +449,7 @@ def test_check_choices_ratio_follows_the_price_table(fake_prices: dict[str, Pric
         ({**check.CHOICES, "summary": HAIKU}, "Unexpected keys ['summary']"),
         ({**check.CHOICES, "triage": "haiku"}, "use the constants HAIKU, SONNET or OPUS from helpers, got 'haiku'"),
         ({**check.CHOICES, "triage": 3}, "got 3"),
-        ({**check.CHOICES, "triage": [HAIKU]}, "got ['claude-haiku-4-5']"),
+        ({**check.CHOICES, "triage": [HAIKU]}, f"got [{HAIKU!r}]"),
         ({}, "Choose a model for 'triage', 'assistant', 'analysis' too"),
     ],
 )
@@ -440,7 +496,18 @@ def test_sdk_calls_replay_from_the_recording() -> None:
         )
         models = list(client.models.list())
         assert [m.lifecycle for m in models].count("deprecated") == 1
-        assert client.models.retrieve(HAIKU).id == "claude-haiku-4-5-20251001"
+        # What the Models API says about a model the course knows agrees with helpers.models, for the
+        # course's own models whichever they are (a switch must rewrite these answers too).
+        known = [m for m in models if canonical_model_id(m.id) in KNOWN]
+        assert {canonical_model_id(m.id) for m in known} >= {OPUS, SONNET, HAIKU}
+        for m in [*known, *(client.models.retrieve(x) for x in (OPUS, SONNET, HAIKU))]:
+            info = model_info(m.id)
+            assert (m.display_name, m.max_input_tokens, m.max_tokens) == (
+                info.name,
+                info.context_window,
+                info.max_output,
+            ), m.id
+        assert canonical_model_id(client.models.retrieve(HAIKU).id) == HAIKU
         with pytest.raises(anthropic.NotFoundError) as err:
             client.models.retrieve("claude-opus-4.6")
         assert err.value.status_code == 404 and "model: claude-opus-4.6" in str(err.value)

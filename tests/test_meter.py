@@ -92,9 +92,30 @@ def test_readme_and_notebook_00_quote_the_current_full_run_cost():
     from helpers.config import NOTEBOOKS_DIR, REPO_ROOT
 
     total = f"${sum(t.total for t in course_bill().values()):.2f}"
-    assert f"about **{total}**" in (REPO_ROOT / "README.md").read_text(encoding="utf-8"), (
-        f"README should quote {total} (make cost)"
-    )
+    readme = " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())  # however it is wrapped
+    assert f"about **{total}**" in readme, f"README should quote {total} (make cost; `make outputs` writes it)"
     assert f"costs about {total}" in (NOTEBOOKS_DIR / "00_start_here.ipynb").read_text(encoding="utf-8"), (
         f"notebook 00: {total}"
     )
+
+
+def test_the_quoted_cost_is_generated_from_the_bill_so_a_model_switch_updates_it():
+    from types import SimpleNamespace
+
+    import toc
+
+    def paragraph(totals, titles=None, **kw):
+        bill = {f"0{i}_nb": SimpleNamespace(total=usd) for i, usd in enumerate(totals)}
+        return " ".join(toc.cost_paragraph(bill, titles or {}, **kw).split())
+
+    totals = [0.2845, 0.1196, 0.09, 0.08, 0.0246, 0.001]
+    text = paragraph(totals, {"00_nb": "00 · Prompt caching", "01_nb": "01 · System prompts and conversations"})
+    assert "about **$0.60** for all six notebooks (prompt caching $0.28, system prompts $0.12, 02_nb $0.09" in text
+    assert "03_nb $0.08, the rest under $0.03 each)" in text and "budget covers a full run three times." in text
+    assert "the rest under $0.03 each" in paragraph([*totals[:4], 0.02])  # "under" is strict at a whole cent
+    assert "covers a full run once." in paragraph(totals, budget=1.0)
+    assert "$0.5 budget does not cover a full run." in paragraph(totals, budget=0.5)
+    bill = {"00_nb": SimpleNamespace(total=0.6)}
+    readme = toc.with_cost("intro\n\n**What a full live run costs**: about **$9.99**, old.\n\nnext", bill, {})
+    assert readme.startswith("intro\n\n**What a full live run costs**") and readme.endswith(".\n\nnext")
+    assert "**$0.60**" in readme and "$9.99" not in readme

@@ -43,14 +43,29 @@ def test_the_sdk_table_is_where_2_15_keeps_it():
     assert isinstance(DEPRECATED_MODELS, dict) and all(isinstance(v, str) for v in DEPRECATED_MODELS.values())
 
 
-def test_worked_examples_stay_on_the_primers_models_and_the_lineup_is_current():
-    assert (OPUS, SONNET, HAIKU) == ("claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5")
-    assert {m.status for m in MODELS.values()} == {"legacy"}
-    assert {m.status for m in LINEUP.values()} == {"current"} and not set(MODELS) & set(LINEUP)
-    assert model_info(SONNET).max_output == 128_000  # the Sonnet 4.6 page now says 128K (it said 64K)
+def test_the_worked_examples_models_are_ones_the_course_can_teach():
+    # What any choice of OPUS, SONNET, HAIKU must satisfy (tools/switch_models.py changes them): each is
+    # a model the course has facts about, priced, served to everyone, not on the SDK's deprecation list,
+    # of the family its name says, with the minimum cacheable prompt notebook 08 teaches.
+    chosen = {"Opus": OPUS, "Sonnet": SONNET, "Haiku": HAIKU}
+    assert list(MODELS) == list(chosen.values()) and len(set(MODELS)) == 3
+    for family, model in chosen.items():
+        info = KNOWN[model]
+        assert MODELS[model] is info and family in info.name, model
+        assert model in PRICES and info.access == "everyone" and info.status in {"current", "legacy"}, model
+        assert info.min_cacheable_tokens is not None, f"{model}: notebook 08 needs its minimum cacheable prompt"
+        assert info.max_output <= info.context_window, model
+    assert sdk_deprecations(MODELS) == {}, "a worked example calls a model the SDK warns is being retired"
+
+
+def test_the_primers_models_are_legacy_and_the_lineup_is_current():
+    primer = ("claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5")
+    assert {KNOWN[m].status for m in primer} == {"legacy"}
+    assert {m.status for m in LINEUP.values()} == {"current"} and not set(primer) & set(LINEUP)
+    assert model_info("claude-sonnet-4-6").max_output == 128_000  # the Sonnet 4.6 page now says 128K (it said 64K)
     assert [m.id for m in current_lineup(everyone=True)] == [m for m in LINEUP if LINEUP[m].access == "everyone"]
     assert model_info("claude-opus-5-5").thinking == "adaptive (always on)"
-    assert model_info(OPUS).page == "https://platform.claude.com/docs/en/models/opus-4-6/overview"
+    assert model_info("claude-opus-4-6").page == "https://platform.claude.com/docs/en/models/opus-4-6/overview"
 
 
 def test_every_named_model_has_a_price_or_a_reason():

@@ -77,8 +77,8 @@ tmp = Path(sys.argv[1])
 helpers.setup("01_first_request")
 session = helpers.current_session()
 assert session.mode == "replay", session.mode
-reply = anthropic.Anthropic().messages.create(
-    model="claude-opus-4-6", max_tokens=1024, messages=[{{"role": "user", "content": "Hello, Claude!"}}]
+reply = anthropic.Anthropic().messages.create(  # the course's model: the recording follows a switch
+    model=helpers.OPUS, max_tokens=1024, messages=[{{"role": "user", "content": "Hello, Claude!"}}]
 )
 assert reply.content[0].text, reply
 teardown()

@@ -8,14 +8,18 @@ from anthropic.types import Usage
 from helpers.models import HAIKU, MODELS, OPUS, SONNET, canonical_model_id, model_info
 from helpers.pricing import PRICES, SOURCE, UnknownPriceError, cost, format_usd, price_of
 
+# Facts of named models are pinned to their ids, so they hold whatever OPUS, SONNET and HAIKU are set to.
+OPUS_4_6, SONNET_4_6, HAIKU_4_5 = "claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5"
+
 
 def test_table_matches_the_pricing_page():
-    assert (PRICES[OPUS].input, PRICES[OPUS].output) == (5, 25)
-    assert (PRICES[SONNET].input, PRICES[SONNET].output) == (3, 15)
-    assert (PRICES[HAIKU].input, PRICES[HAIKU].output) == (1, 5)
-    assert (PRICES[OPUS].cache_write_5m, PRICES[OPUS].cache_write_1h, PRICES[OPUS].cache_read) == (6.25, 10, 0.5)
+    assert (PRICES[OPUS_4_6].input, PRICES[OPUS_4_6].output) == (5, 25)
+    assert (PRICES[SONNET_4_6].input, PRICES[SONNET_4_6].output) == (3, 15)
+    assert (PRICES[HAIKU_4_5].input, PRICES[HAIKU_4_5].output) == (1, 5)
+    opus = PRICES[OPUS_4_6]
+    assert (opus.cache_write_5m, opus.cache_write_1h, opus.cache_read) == (6.25, 10, 0.5)
     assert "2026" in SOURCE
-    assert (PRICES[SONNET].cache_read, PRICES[HAIKU].cache_read) == pytest.approx((0.3, 0.1))
+    assert (PRICES[SONNET_4_6].cache_read, PRICES[HAIKU_4_5].cache_read) == pytest.approx((0.3, 0.1))
 
 
 def test_every_course_model_has_a_price():
@@ -23,15 +27,19 @@ def test_every_course_model_has_a_price():
 
 
 def test_plain_usage():
-    c = cost({"input_tokens": 1_000_000, "output_tokens": 1_000_000}, OPUS)
+    c = cost({"input_tokens": 1_000_000, "output_tokens": 1_000_000}, OPUS_4_6)
     assert (c.input, c.output, c.total) == (5, 25, 30)
-    assert str(cost({"input_tokens": 15, "output_tokens": 40}, OPUS)) == "$0.001075"
+    assert str(cost({"input_tokens": 15, "output_tokens": 40}, OPUS_4_6)) == "$0.001075"
+    # The course's Opus, whichever it is, is priced from its own row.
+    c = cost({"input_tokens": 1_000_000, "output_tokens": 1_000_000}, OPUS)
+    assert (c.input, c.output) == (PRICES[OPUS].input, PRICES[OPUS].output)
 
 
 def test_sdk_usage_object_and_dated_model_id():
     usage = Usage(input_tokens=1000, output_tokens=100)
     assert cost(usage, "claude-haiku-4-5-20251001").total == pytest.approx(0.0015)
-    assert canonical_model_id("claude-haiku-4-5-20251001") == HAIKU
+    assert canonical_model_id("claude-haiku-4-5-20251001") == HAIKU_4_5
+    assert canonical_model_id(f"{HAIKU}-20991231") == HAIKU  # whatever the course's Haiku is
     assert model_info("claude-haiku-4-5-20251001").context_window == 200_000
 
 
@@ -43,11 +51,11 @@ def test_cache_writes_split_by_ttl_and_reads():
         "cache_read_input_tokens": 5000,
         "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000},
     }
-    c = cost(usage, OPUS)
+    c = cost(usage, OPUS_4_6)
     assert c.cache_write == pytest.approx((1000 * 6.25 + 2000 * 10) / 1e6)
     assert c.cache_read == pytest.approx(5000 * 0.5 / 1e6)
     no_detail = dict(usage, cache_creation=None)
-    assert cost(no_detail, OPUS).cache_write == pytest.approx(3000 * 6.25 / 1e6)
+    assert cost(no_detail, OPUS_4_6).cache_write == pytest.approx(3000 * 6.25 / 1e6)
 
 
 def test_batch_is_half_price_and_read_from_service_tier():
@@ -102,10 +110,10 @@ def test_haiku_5_5_is_priced_by_prompt_length():
 
 def test_regional_inference_costs_a_tenth_more():
     usage = {"input_tokens": 1000, "output_tokens": 1000}
-    base = cost(dict(usage, inference_geo="global"), OPUS)
-    us = cost(dict(usage, inference_geo="us"), OPUS)
+    base = cost(dict(usage, inference_geo="global"), OPUS_4_6)  # "Opus 4.6 and newer models"
+    us = cost(dict(usage, inference_geo="us"), OPUS_4_6)
     assert us.total == pytest.approx(base.total * 1.1) and us.premium == 1.1 and base.premium == 1.0
-    batch_us = cost(dict(usage, inference_geo="us", service_tier="batch"), OPUS)
+    batch_us = cost(dict(usage, inference_geo="us", service_tier="batch"), OPUS_4_6)
     assert batch_us.total == pytest.approx(base.total * 1.1 / 2)
 
 
@@ -113,7 +121,7 @@ def test_fast_mode_is_refused_and_priority_is_noted():
     with pytest.raises(UnknownPriceError, match="fast mode"):
         cost({"input_tokens": 1, "output_tokens": 1, "speed": "fast"}, "claude-opus-5-5")
     assert cost({"input_tokens": 1, "output_tokens": 1, "speed": "standard"}, OPUS).total > 0
-    priority = cost({"input_tokens": 1000, "output_tokens": 0, "service_tier": "priority"}, OPUS)
+    priority = cost({"input_tokens": 1000, "output_tokens": 0, "service_tier": "priority"}, OPUS_4_6)
     assert priority.total == pytest.approx(0.005) and "commitment" in priority.note
     sdk = Usage(input_tokens=10, output_tokens=10, inference_geo="us", speed="standard", service_tier="standard")
-    assert cost(sdk, SONNET).premium == 1.1
+    assert cost(sdk, SONNET_4_6).premium == 1.1

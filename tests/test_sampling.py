@@ -11,6 +11,7 @@ from helpers.checks import sampling as check
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway import Gateway
 from helpers.gateway.recordings import load_recording
+from helpers.models import HAIKU
 from helpers.sampling import (
     distinct_count,
     explorer,
@@ -248,7 +249,7 @@ def test_identical_requests_get_the_recorded_samples_in_order() -> None:
             base_url=gw.url, api_key="test-key", max_retries=0, default_headers={"anthropic-version": "2023-06-01"}
         )
         kwargs = {
-            "model": "claude-haiku-4-5",
+            "model": HAIKU,  # the course's: the recording follows a switch
             "max_tokens": 50,
             "messages": [{"role": "user", "content": "Name a fruit. Reply with one word."}],
             "extra_body": {"temperature": 1.0},
@@ -283,7 +284,7 @@ def test_unpinned_sampling_request_gets_the_400_live_gives() -> None:
     from anthropic._constants import ANTHROPIC_API_VERSION
 
     kwargs = {
-        "model": "claude-haiku-4-5",
+        "model": HAIKU,  # the course's: the recording follows a switch
         "max_tokens": 50,
         "messages": [{"role": "user", "content": "Name a fruit. Reply with one word."}],
         "extra_body": {"temperature": 1.0},

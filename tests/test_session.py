@@ -197,7 +197,7 @@ def test_a_shared_gateway_is_joined_not_started(monkeypatch, capsys):
             model=helpers.OPUS, max_tokens=1024, messages=[{"role": "user", "content": "Hello, Claude!"}]
         )
         assert [e["status"] for e in helpers.gateway_log()] == [200]
-        assert "claude-opus-4-6" in repr(helpers.spend())
+        assert helpers.OPUS in repr(helpers.spend())
         assert "127.0.0.1" in room._cursors
         monkeypatch.setenv("ANTHROPIC_API_KEY", "a-real-looking-key")
         helpers.setup("01_first_request")  # joining again starts this client's sequences afresh

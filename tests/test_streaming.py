@@ -19,6 +19,7 @@ from helpers import session, streaming
 from helpers.checks import streaming as check
 from helpers.config import RECORDINGS_DIR, ConfigError
 from helpers.gateway.recordings import load_recording
+from helpers.models import OPUS
 from helpers.streaming import BackgroundServer
 
 matplotlib.use("Agg")
@@ -34,16 +35,22 @@ TIMED = [
     {"at": 0.3, "event": "message_start", "data": {"type": "message_start"}},
     {"at": 0.3, "event": "ping", "data": {"type": "ping"}},
     {"at": 0.5, "event": "content_block_delta", "data": delta("Hello ")},
-    {"at": 0.6, "event": "content_block_delta",
-     "data": {"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{"}}},
+    {
+        "at": 0.6,
+        "event": "content_block_delta",
+        "data": {"type": "content_block_delta", "index": 1, "delta": {"type": "input_json_delta", "partial_json": "{"}},
+    },
     {"at": 0.8, "event": "content_block_delta", "data": delta("world")},
     {"at": 1.0, "event": "message_stop", "data": {"type": "message_stop"}},
 ]
 
 
 def stream_exchange(label: str, body: dict, events: list) -> dict:
-    return {"label": label, "request": {"method": "POST", "path": "/v1/messages", "body": body},
-            "response": {"status": 200, "headers": {"content-type": "text/event-stream"}, "events": events}}
+    return {
+        "label": label,
+        "request": {"method": "POST", "path": "/v1/messages", "body": body},
+        "response": {"status": 200, "headers": {"content-type": "text/event-stream"}, "events": events},
+    }
 
 
 # offsets and the curve ------------------------------------------------------------------------------------
@@ -67,9 +74,11 @@ def test_arrival_curve_counts_characters_cumulatively():
 
 
 def test_arrival_curve_ignores_malformed_events():
-    odd = [{"at": 0.1, "event": "content_block_delta", "data": None},
-           {"at": 0.2, "event": "content_block_delta", "data": {"type": "content_block_delta"}},
-           {"at": 0.3, "event": "error", "data": {"type": "error", "error": {"type": "overloaded_error"}}}]
+    odd = [
+        {"at": 0.1, "event": "content_block_delta", "data": None},
+        {"at": 0.2, "event": "content_block_delta", "data": {"type": "content_block_delta"}},
+        {"at": 0.3, "event": "error", "data": {"type": "error", "error": {"type": "overloaded_error"}}},
+    ]
     assert streaming.arrival_curve(odd) == ([0.0], [0])
 
 
@@ -101,11 +110,19 @@ def test_recorded_events_reads_a_stream_by_label():
 
 
 def test_recorded_events_names_the_streams_when_the_label_is_wrong():
-    rec = make_recording([
-        stream_exchange("one", {"a": 1}, TIMED),
-        {"label": "json", "request": {"method": "POST", "path": "/v1/messages", "body": {"b": 2}},
-         "response": {"status": 200, "body": {"type": "message", "role": "assistant", "content": [], "usage": {}}}},
-    ])
+    rec = make_recording(
+        [
+            stream_exchange("one", {"a": 1}, TIMED),
+            {
+                "label": "json",
+                "request": {"method": "POST", "path": "/v1/messages", "body": {"b": 2}},
+                "response": {
+                    "status": 200,
+                    "body": {"type": "message", "role": "assistant", "content": [], "usage": {}},
+                },
+            },
+        ]
+    )
     with pytest.raises(ValueError, match="No stream labelled 'two' in test_rec; there are: 'one'"):
         streaming.recorded_events("two", rec)
     with pytest.raises(ValueError, match="'json' of test_rec is not a stream"):
@@ -126,8 +143,10 @@ def test_recording_holds_the_primers_exact_streaming_request():
     assert len(primer) == 6 and any("async" in x.label for x in primer)
     assert any("cancelled" in x.label for x in primer) and any("perf_counter" in x.label for x in primer)
     for ex in primer:
-        assert ex.request.body == {
-            "model": "claude-opus-4-6", "max_tokens": 1024, "stream": True,
+        assert ex.request.body == {  # the primer's request, on the course's OPUS (the primer: claude-opus-4-6)
+            "model": OPUS,
+            "max_tokens": 1024,
+            "stream": True,
             "messages": [{"role": "user", "content": "Please explain quantum computing in detail."}],
         }
         events = [dict(e) for e in ex.response.events or []]
@@ -213,8 +232,9 @@ def test_the_notebooks_endpoint_re_streams_text_from_the_gateway(serve):
             return PlainTextResponse("bad request", status_code=400)
 
         async def text_chunks():
-            async with upstream.messages.stream(model="claude-opus-4-6", max_tokens=1024,
-                                                messages=[{"role": "user", "content": question}]) as stream:
+            async with upstream.messages.stream(
+                model=OPUS, max_tokens=1024, messages=[{"role": "user", "content": question}]
+            ) as stream:
                 async for chunk in stream:
                     if chunk.type == "content_block_delta" and chunk.delta.type == "text_delta":
                         yield chunk.delta.text
@@ -244,16 +264,30 @@ def test_a_connection_dropped_mid_stream_surfaces_as_httpx2_transport_error():
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
-    start = {"type": "message_start", "message": {
-        "id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "claude-opus-4-6",
-        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 5, "output_tokens": 1}}}
+    start = {
+        "type": "message_start",
+        "message": {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": "claude-opus-4-6",
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 5, "output_tokens": 1},
+        },
+    }
 
     def hang_up_mid_stream():
         conn, _ = srv.accept()
         conn.recv(65536)
         event = f"event: message_start\ndata: {json.dumps(start)}\n\n".encode()
-        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
-                     + f"{len(event):x}\r\n".encode() + event + b"\r\n")
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+            + f"{len(event):x}\r\n".encode()
+            + event
+            + b"\r\n"
+        )
         conn.close()
 
     thread = threading.Thread(target=hang_up_mid_stream, daemon=True)
@@ -261,8 +295,9 @@ def test_a_connection_dropped_mid_stream_surfaces_as_httpx2_transport_error():
     client = anthropic.Anthropic(api_key="x", base_url=f"http://127.0.0.1:{srv.getsockname()[1]}", max_retries=0)
     try:
         with pytest.raises(httpx2.TransportError):
-            with client.messages.stream(model="claude-opus-4-6", max_tokens=10,
-                                        messages=[{"role": "user", "content": "hi"}]) as stream:
+            with client.messages.stream(
+                model="claude-opus-4-6", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+            ) as stream:
                 for _ in stream.text_stream:
                     pass
     finally:
@@ -346,8 +381,9 @@ def until_first_stop(events):
 
 
 def every_delta(events):
-    text = "".join(e["delta"].get("text", e["delta"].get("partial_json", ""))
-                   for e in events if e["type"] == "content_block_delta")
+    text = "".join(
+        e["delta"].get("text", e["delta"].get("partial_json", "")) for e in events if e["type"] == "content_block_delta"
+    )
     return text, check.reference_final_text(events)[1]
 
 

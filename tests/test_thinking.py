@@ -5,16 +5,38 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
-from helpers import HAIKU, OPUS
+from helpers import HAIKU, OPUS, SONNET
 from helpers.checks import thinking as check
+from helpers.models import KNOWN, model_info
+from helpers.pricing import cost, format_usd, price_of
 from helpers.thinking import EFFORTS, MIN_BUDGET, Review, effort_figure, review, thinking_chars, worst_case_cost
 
 matplotlib.use("Agg")
 
-HAIKU_OK = {"model": HAIKU, "max_tokens": 3000, "thinking": {"type": "enabled", "budget_tokens": 2000}}
-OPUS_OK = {"model": OPUS, "max_tokens": 16000, "thinking": {"type": "adaptive"}, "output_config": {"effort": "low"}}
-TASK_A = {"model": OPUS, "max_tokens": 2000, "thinking": {"type": "adaptive"}, "output_config": {"effort": "low"}}
-TASK_B = {"model": HAIKU, "max_tokens": 8000, "thinking": {"type": "enabled", "budget_tokens": 6000}}
+
+# The review's rules are about thinking forms, so each test picks a model by its form in helpers.models:
+# the course's own model when it has that form, else one the course names (Haiku 4.5 is manual-only).
+def _with_form(*forms: str) -> str:
+    course = [m for m in (HAIKU, SONNET, OPUS) if KNOWN[m].thinking in forms]
+    return (course or [m for m in KNOWN if KNOWN[m].thinking in forms])[0]
+
+
+MANUAL = _with_form("manual")  # budget_tokens only: no adaptive thinking, no effort
+ADAPTIVE = _with_form("adaptive", "adaptive (always on)")
+HAIKU_OK = {"model": MANUAL, "max_tokens": 3000, "thinking": {"type": "enabled", "budget_tokens": 2000}}
+OPUS_OK = {"model": ADAPTIVE, "max_tokens": 16000, "thinking": {"type": "adaptive"}, "output_config": {"effort": "low"}}
+OPUS_4_6 = "claude-opus-4-6"  # on the SDK's list of models that warn on type "enabled"
+# Exercise 1's rules are tested on the primer's models (Opus 4.6: adaptive, manual deprecated; Haiku 4.5:
+# manual only), set in the check by the `primer_tasks` fixture; the course's own models are tested below.
+PRIMER_A, PRIMER_B = "claude-opus-4-6", "claude-haiku-4-5"
+TASK_A = {"model": PRIMER_A, "max_tokens": 2000, "thinking": {"type": "adaptive"}, "output_config": {"effort": "low"}}
+TASK_B = {"model": PRIMER_B, "max_tokens": 8000, "thinking": {"type": "enabled", "budget_tokens": 6000}}
+
+
+@pytest.fixture
+def primer_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(check.TASK_A, "model", PRIMER_A)
+    monkeypatch.setitem(check.TASK_B, "model", PRIMER_B)
 
 
 def joined(r: Review) -> str:
@@ -33,8 +55,15 @@ def test_review_accepts_valid_settings(request_):
 
 @pytest.mark.parametrize(
     "budget, fragment",
-    [(512, "minimum is 1024"), (MIN_BUDGET - 1, "minimum"), (3000, "below max_tokens"), (4000, "below max_tokens"),
-     (None, "must be an int"), (True, "must be an int"), ("2000", "must be an int")],
+    [
+        (512, "minimum is 1024"),
+        (MIN_BUDGET - 1, "minimum"),
+        (3000, "below max_tokens"),
+        (4000, "below max_tokens"),
+        (None, "must be an int"),
+        (True, "must be an int"),
+        ("2000", "must be an int"),
+    ],
 )
 def test_review_enforces_the_budget_rules(budget, fragment):
     r = review(dict(HAIKU_OK, thinking={"type": "enabled", "budget_tokens": budget}))
@@ -45,13 +74,14 @@ def test_budget_of_exactly_the_minimum_is_fine():
     assert review(dict(HAIKU_OK, thinking={"type": "enabled", "budget_tokens": MIN_BUDGET})).ok
 
 
-def test_manual_thinking_on_opus_works_with_a_deprecation_warning():
-    r = review({"model": OPUS, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 10000}})
+def test_manual_thinking_on_opus_4_6_works_with_a_deprecation_warning():
+    r = review({"model": OPUS_4_6, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 10000}})
     assert r.ok and len(r.warnings) == 1 and "deprecated" in r.warnings[0]
     assert str(r).startswith("warning: ")
 
 
 def test_the_dated_haiku_id_is_understood():
+    assert model_info("claude-haiku-4-5").thinking == "manual"  # so the dated id must get the manual rules
     r = review(dict(HAIKU_OK, model="claude-haiku-4-5-20251001", thinking={"type": "adaptive"}))
     assert "no adaptive thinking" in joined(r)
 
@@ -85,7 +115,7 @@ def test_temperature_one_and_auto_tool_choice_are_allowed_with_thinking():
 
 
 def test_temperature_without_thinking_is_not_reviewed():
-    assert review({"model": HAIKU, "max_tokens": 100, "extra_body": {"temperature": 0.2}}).ok
+    assert review({"model": MANUAL, "max_tokens": 100, "extra_body": {"temperature": 0.2}}).ok
 
 
 def test_adaptive_rules():
@@ -107,8 +137,9 @@ def test_review_rejects_non_dicts(bad):
 
 
 def test_worst_case_is_input_plus_max_tokens_of_output():
-    assert worst_case_cost(OPUS, 36, 16000).total == pytest.approx(36 * 5e-6 + 16000 * 25e-6)
-    assert worst_case_cost(HAIKU, 1500, 8000).total == pytest.approx(0.0415)
+    # By hand: Opus 4.6 $5/$25, Haiku 4.5 $1/$5 per million tokens.
+    assert worst_case_cost(OPUS_4_6, 36, 16000).total == pytest.approx(36 * 5e-6 + 16000 * 25e-6)
+    assert worst_case_cost("claude-haiku-4-5", 1500, 8000).total == pytest.approx(0.0415)
     assert str(worst_case_cost(HAIKU, 0, 0)) == "$0.000000"
 
 
@@ -124,12 +155,14 @@ def test_worst_case_needs_a_priced_model():
 
 
 def test_thinking_chars_counts_only_visible_thinking():
-    msg = {"content": [
-        {"type": "thinking", "thinking": "abc", "signature": "s"},
-        {"type": "redacted_thinking", "data": "xxxxxxxx"},
-        {"type": "thinking", "thinking": "", "signature": "s"},
-        {"type": "text", "text": "answer"},
-    ]}
+    msg = {
+        "content": [
+            {"type": "thinking", "thinking": "abc", "signature": "s"},
+            {"type": "redacted_thinking", "data": "xxxxxxxx"},
+            {"type": "thinking", "thinking": "", "signature": "s"},
+            {"type": "text", "text": "answer"},
+        ]
+    }
     assert thinking_chars(msg) == 3
     assert thinking_chars({"content": []}) == 0 and thinking_chars({}) == 0
 
@@ -139,7 +172,7 @@ def test_thinking_chars_counts_only_visible_thinking():
 
 def _msg(thinking: str, out: int) -> dict:
     return {
-        "model": OPUS,
+        "model": OPUS_4_6,  # for the hand-computed cents below
         "content": [{"type": "thinking", "thinking": thinking, "signature": "s"}, {"type": "text", "text": "ok"}],
         "usage": {"input_tokens": 10, "output_tokens": out},
     }
@@ -171,12 +204,37 @@ def test_effort_figure_rejects_empty_or_non_dict(bad):
 # self-checks -------------------------------------------------------------------------------------------
 
 
-def test_choices_correct():
+def test_choices_correct(primer_tasks):
     r = check.check_choices(TASK_A, TASK_B)
     assert r.ok and "correct" in repr(r)
 
 
-def test_choices_placeholders():
+def test_choices_on_the_course_models():
+    a, b = {**TASK_A, "model": check.TASK_A["model"]}, {**TASK_B, "model": check.TASK_B["model"]}
+    assert model_info(a["model"]).thinking.startswith("adaptive")  # Task A is about effort
+    r = check.check_choices(a, b)
+    assert not [p for p in r.problems if p.startswith("Task A")], r.problems
+    form = model_info(b["model"]).thinking
+    if form != "manual":
+        pytest.skip(
+            f"Task B sets a thinking budget (manual thinking), which the course's {b['model']} lacks ({form}): "
+            "notebook 06's Task B needs another exercise for it"
+        )
+    assert r.ok, r.problems
+
+
+def test_choices_task_a_on_a_model_whose_thinking_is_always_on(monkeypatch):
+    monkeypatch.setitem(check.TASK_A, "model", "claude-opus-5-5")
+    assert model_info("claude-opus-5-5").thinking == "adaptive (always on)"
+    a = {**TASK_A, "model": "claude-opus-5-5"}
+    assert not [p for p in check.check_choices(a, TASK_B).problems if p.startswith("Task A")]
+    off = check.check_choices({**a, "thinking": {"type": "disabled"}}, TASK_B).problems
+    assert any("cannot be turned off on claude-opus-5-5" in p for p in off), off
+    manual = check.check_choices({**a, "thinking": {"type": "enabled", "budget_tokens": 1024}}, TASK_B).problems
+    assert any("a 400 on claude-opus-5-5" in p and "deprecated" not in p for p in manual), manual
+
+
+def test_choices_placeholders(primer_tasks):
     a = {"model": ..., "max_tokens": ..., "thinking": ..., "output_config": ...}
     b = {"model": ..., "max_tokens": ..., "thinking": ...}
     r = check.check_choices(a, b)
@@ -188,7 +246,7 @@ def test_choices_placeholders():
 @pytest.mark.parametrize(
     "a_change, fragment",
     [
-        ({"model": HAIKU}, "model should be 'claude-opus-4-6'"),
+        ({"model": PRIMER_B}, f"model should be {PRIMER_A!r}"),
         ({"thinking": {"type": "enabled", "budget_tokens": 1024}}, "deprecated"),
         ({"thinking": {"type": "adaptive", "budget_tokens": 1024}}, "takes no budget_tokens"),
         ({"thinking": {"type": "on"}}, "should be {'type': 'adaptive'} or {'type': 'disabled'}"),
@@ -202,7 +260,7 @@ def test_choices_placeholders():
         ({"temperature": 0}, "only ['max_tokens', 'model', 'output_config', 'thinking']"),
     ],
 )
-def test_choices_task_a_feedback(a_change, fragment):
+def test_choices_task_a_feedback(primer_tasks, a_change, fragment):
     r = check.check_choices({**TASK_A, **a_change}, TASK_B)
     assert not r.ok and any(fragment in p and p.startswith("Task A") for p in r.problems), r.problems
 
@@ -216,7 +274,7 @@ def test_choices_task_a_feedback(a_change, fragment):
         {"thinking": None},
     ],
 )
-def test_choices_task_a_accepts_other_valid_answers(a_change):
+def test_choices_task_a_accepts_other_valid_answers(primer_tasks, a_change):
     a = {k: v for k, v in {**TASK_A, **a_change}.items() if v is not None}
     r = check.check_choices(a, TASK_B)
     assert r.ok, r.problems
@@ -235,37 +293,59 @@ def test_choices_task_a_accepts_other_valid_answers(a_change):
         ({"max_tokens": 64000}, "only raises the worst case"),
         ({"max_tokens": None}, "must be an int"),
         ({"output_config": {"effort": "low"}}, "does not take output_config.effort"),
-        ({"model": OPUS}, "model should be 'claude-haiku-4-5'"),
+        ({"model": PRIMER_A}, f"model should be {PRIMER_B!r}"),
     ],
 )
-def test_choices_task_b_feedback(b_change, fragment):
+def test_choices_task_b_feedback(primer_tasks, b_change, fragment):
     r = check.check_choices(TASK_A, {**TASK_B, **b_change})
     assert not r.ok and any(fragment in p and p.startswith("Task B") for p in r.problems), r.problems
 
 
 @pytest.mark.parametrize("bad", [None, "adaptive", 3, ["model", OPUS]])
-def test_choices_non_dicts(bad):
+def test_choices_non_dicts(primer_tasks, bad):
     r = check.check_choices(bad, TASK_B)
     assert not r.ok and "Task A: build a dict" in r.problems[0]
 
 
+def test_worst_case_check_on_haiku_4_5_by_hand(monkeypatch):
+    monkeypatch.setitem(check.WORST_CASE, "model", "claude-haiku-4-5")  # $1 in, $5 out per million
+    assert check.check_worst_case(0.0415).ok  # 1,500 x $1 + 8,000 x $5
+    for answer, fragment in [
+        (0.0315, "budget_tokens bounds only the thinking"),  # 6,000 out
+        (0.04, "Add the input"),
+        (0.0715, "not on top"),  # 14,000 out
+        (0.0095, "higher price"),  # 9,500 at $1
+        (41500.0, "Divide by 1,000,000"),
+    ]:
+        assert fragment in check.check_worst_case(answer).problems[0], answer
+
+
+# Exercise 2 on the course's model, whichever it is: its rates for the 1,500-token prompt.
+_W = check.WORST_CASE
+_P = price_of(_W["model"]).for_prompt(_W["input_tokens"])
+WORST = (1500 * _P.input + 8000 * _P.output) / 1e6
+
+
 def test_worst_case_check_correct_and_placeholder():
-    assert check.check_worst_case(0.0415).ok
-    assert check.check_worst_case(1500 * 1 / 1e6 + 8000 * 5 / 1e6).ok
+    assert check.check_worst_case(WORST).ok
+    assert format_usd(WORST) in check.check_worst_case(WORST).note
     assert "Replace ..." in check.check_worst_case(...).problems[0]
+
+
+_OTHER = OPUS if _W["model"] != OPUS else HAIKU  # the same request on another of the course's models
 
 
 @pytest.mark.parametrize(
     "answer, fragment",
     [
-        (0.0315, "budget_tokens bounds only the thinking"),
-        (0.04, "Add the input"),
-        (0.0715, "not on top"),
-        (0.0095, "higher price"),
-        (0.2075, "use its prices"),
-        (41500.0, "Divide by 1,000,000"),
-        (0.05, "input_tokens x input price"),
-        ("0.0415", "Give a number"),
+        ((1500 * _P.input + 6000 * _P.output) / 1e6, "budget_tokens bounds only the thinking"),
+        (8000 * _P.output / 1e6, "Add the input"),
+        ((1500 * _P.input + 14_000 * _P.output) / 1e6, "not on top"),
+        (9500 * _P.input / 1e6, "higher price"),
+        (cost({"input_tokens": 1500, "output_tokens": 8000}, _OTHER).total, f"on {_W['model']}: use its prices"),
+        (WORST * 1e6, "Divide by 1,000,000"),
+        (WORST * 1.2, "input_tokens x input price"),
+        (str(WORST), "Give a number"),
         (True, "Give a number"),
         (None, "Give a number"),
     ],
@@ -277,12 +357,18 @@ def test_worst_case_check_explains_mistakes(answer, fragment):
 
 # review with the Models API's capabilities -------------------------------------------------------------
 
+
 def caps(adaptive: bool, enabled: bool = True, disabled: bool = True, efforts=("low", "medium", "high", "max")):
     return {
-        "thinking": {"supported": True, "types": {"adaptive": {"supported": adaptive},
-                                                  "enabled": {"supported": enabled},
-                                                  "disabled": {"supported": disabled},
-                                                  "between_tools": {"supported": False}}},
+        "thinking": {
+            "supported": True,
+            "types": {
+                "adaptive": {"supported": adaptive},
+                "enabled": {"supported": enabled},
+                "disabled": {"supported": disabled},
+                "between_tools": {"supported": False},
+            },
+        },
         "effort": {"supported": bool(efforts), **{e: {"supported": e in efforts} for e in EFFORTS}},
     }
 
@@ -297,8 +383,10 @@ def test_review_follows_capabilities_over_the_model_table():
 
 
 def test_review_with_capabilities_rejects_unsupported_type_and_level():
-    r = review({"model": OPUS, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2000}},
-               caps(adaptive=True, enabled=False))
+    r = review(
+        {"model": OPUS, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2000}},
+        caps(adaptive=True, enabled=False),
+    )
     assert "does not accept thinking type 'enabled'" in joined(r)
     r = review(dict(OPUS_OK, output_config={"effort": "max"}), caps(adaptive=True, efforts=("low", "high")))
     assert "does not support effort 'max'" in joined(r)
@@ -310,12 +398,16 @@ def test_review_reads_sdk_capability_objects_and_the_sdk_warning_list():
     from anthropic.types.model_capabilities import ModelCapabilities
 
     full = {
-        "batch": {"supported": True}, "citations": {"supported": True}, "code_execution": {"supported": True},
-        "context_management": {"supported": True}, "image_input": {"supported": True},
-        "pdf_input": {"supported": True}, "structured_outputs": {"supported": True},
+        "batch": {"supported": True},
+        "citations": {"supported": True},
+        "code_execution": {"supported": True},
+        "context_management": {"supported": True},
+        "image_input": {"supported": True},
+        "pdf_input": {"supported": True},
+        "structured_outputs": {"supported": True},
         "server_tools": {"supported": True, "code_execution": {"supported": True}, "web_search": {"supported": True}},
         **caps(adaptive=True),
     }
     obj = ModelCapabilities.model_validate(full)
-    r = review({"model": OPUS, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2000}}, obj)
+    r = review({"model": OPUS_4_6, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2000}}, obj)
     assert r.ok and "deprecated" in r.warnings[0]  # claude-opus-4-6 is on the SDK's warning list

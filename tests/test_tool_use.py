@@ -12,6 +12,7 @@ from anthropic.types import ToolUseBlock
 from helpers.checks import tool_use as check
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway.recordings import load_recording
+from helpers.models import OPUS
 from helpers.tool_use import blocks_card, flow_figure, rounds_figure
 
 matplotlib.use("Agg")
@@ -70,8 +71,9 @@ def test_blocks_card_links_a_result_to_its_call():
 
 def test_blocks_card_accepts_sdk_blocks_and_flags_errors_and_strays():
     block = ToolUseBlock(type="tool_use", id="toolu_01B", name="calculate", input={"expression": "1+1"})
-    text = repr(blocks_card(block, {"type": "tool_result", "tool_use_id": "toolu_zzz", "content": "boom",
-                                    "is_error": True}))
+    text = repr(
+        blocks_card(block, {"type": "tool_result", "tool_use_id": "toolu_zzz", "content": "boom", "is_error": True})
+    )
     assert "calculate  id=toolu_01B" in text
     assert "(matches no tool_use shown)" in text
     assert "is_error: true" in text
@@ -99,8 +101,11 @@ def test_flow_figure_has_title_and_axis_labels():
 
 def test_rounds_figure_stacks_tokens_and_prices_each_round():
     rounds = [
-        {"usage": {"input_tokens": 500, "output_tokens": 20}, "model": "claude-haiku-4-5-20251001",
-         "stop_reason": "tool_use"},
+        {
+            "usage": {"input_tokens": 500, "output_tokens": 20},
+            "model": "claude-haiku-4-5-20251001",
+            "stop_reason": "tool_use",
+        },
         {"usage": {"input_tokens": 600, "output_tokens": 30}, "model": "claude-haiku-4-5", "stop_reason": "end_turn"},
     ]
     ax = rounds_figure(rounds).axes[0]
@@ -251,16 +256,27 @@ def test_recording_holds_what_the_issue_asks_for():
     assert any(sum(b["type"] == "tool_use" for b in resp["content"]) >= 2 for _, resp in pairs)
     assert any(
         block.get("is_error") is True
-        for req, _ in pairs for msg in req["messages"] if isinstance(msg["content"], list) for block in msg["content"]
+        for req, _ in pairs
+        for msg in req["messages"]
+        if isinstance(msg["content"], list)
+        for block in msg["content"]
     )
     assert {req["tool_choice"]["type"] for req, _ in pairs if "tool_choice" in req} >= {"auto", "any", "tool", "none"}
-    assert any(resp["stop_reason"] == "max_tokens" and all(b["type"] != "tool_use" for b in resp["content"])
-               for _, resp in pairs)
+    assert any(
+        resp["stop_reason"] == "max_tokens" and all(b["type"] != "tool_use" for b in resp["content"])
+        for _, resp in pairs
+    )
 
 
 def test_recording_holds_the_primers_second_request_as_its_code_sends_it():
-    final = next(req for req, _ in _bodies() if len(req["messages"]) == 3 and req["model"] == "claude-opus-4-6"
-                 and req["messages"][0]["content"] == "What is the weather like in Tokyo today?")
+    # The primer's model is claude-opus-4-6; the recording follows the course's OPUS.
+    final = next(
+        req
+        for req, _ in _bodies()
+        if len(req["messages"]) == 3
+        and req["model"] == OPUS
+        and req["messages"][0]["content"] == "What is the weather like in Tokyo today?"
+    )
     assert final["max_tokens"] == 1024 and final["tools"][0]["name"] == "get_weather"
     assert final["messages"][2]["content"][0]["content"] == "{'temperature': 22, 'condition': 'Sunny', 'humidity': 60}"
     assert final["messages"][2]["content"][0]["tool_use_id"] == final["messages"][1]["content"][1]["id"]

@@ -3,14 +3,17 @@ HAIKU in helpers/models.py to other priced models, rewrite the authored recordin
 outputs, then run the unit tests and nbval. Prints each step and exits non-zero on the first failure.
 
     python tools/switch_models.py [--opus claude-opus-5-5] [--sonnet claude-sonnet-5-5] [--haiku claude-haiku-5-5]
-                                  [--assume-min-cacheable 1024]
+                                  [--assume-min-cacheable 1024] [--worktree] [--keep]
 
 A fact the course does not know yet (a model's minimum cacheable prompt) stops the switch. To prove the
 mechanism anyway, --assume-min-cacheable fills it in the scratch clone only and says so; nothing it writes
 is kept or shipped.
 
 Not part of `make test` (it re-executes every notebook, about two minutes); run it when models change.
-The scratch clone is the committed HEAD, so commit first; it is deleted afterwards unless --keep.
+The scratch clone is the committed HEAD, so commit first, or pass --worktree to carry this checkout's
+uncommitted changes (tracked edits and new files that git does not ignore) into it. The clone is deleted
+afterwards unless --keep; with --keep the tests run to the end and every failing test is listed, without
+it they stop at the first failure.
 """
 
 from __future__ import annotations
@@ -28,15 +31,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run(step: str, cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
+def _run(step: str, cmd: list[str], cwd: Path, env: dict[str, str], *, go_on: bool = False) -> bool:
+    """Run one step and print its outcome; a failure exits, or with `go_on` returns False so later checks run."""
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     took = time.monotonic() - start
     if proc.returncode:
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-25:]
+        lines = (proc.stdout + proc.stderr).strip().splitlines()
+        # pytest's summary names every failing test; show all of them, then the output's end for context.
+        failed = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
+        tail = [line for line in lines[-25:] if line not in failed]
         print(f"FAILED {step} ({took:.0f} s):\n  " + "\n  ".join(tail))
+        if failed:
+            print(f"{len(failed)} failing:\n  " + "\n  ".join(failed))
+        if go_on:
+            return False
         raise SystemExit(1)
     print(f"ok     {step} ({took:.0f} s)")
+    skipped = [line for line in proc.stdout.splitlines() if line.startswith("SKIPPED ")]  # pytest -rs: say why
+    if skipped:
+        print("  " + "\n  ".join(skipped))
+    return True
+
+
+def carry_worktree(clone: Path) -> list[str]:
+    """Copy this checkout's uncommitted state into the clone: tracked edits (as a diff) and untracked files."""
+    diff = subprocess.run(["git", "diff", "HEAD", "--binary"], cwd=ROOT, capture_output=True, check=True).stdout
+    if diff:
+        subprocess.run(["git", "apply", "--whitespace=nowarn"], cwd=clone, input=diff, check=True)
+    changed = subprocess.run(["git", "diff", "HEAD", "--name-only"], cwd=ROOT, capture_output=True, text=True)
+    untracked = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split("\0")
+    for name in filter(None, untracked):
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, clone / name)
+    return changed.stdout.split() + [n for n in untracked if n]
 
 
 def switch(models_py: Path, choices: dict[str, str]) -> None:
@@ -88,7 +118,8 @@ def main() -> int:
     p.add_argument("--sonnet", default="claude-sonnet-5-5")
     p.add_argument("--haiku", default="claude-haiku-5-5")
     p.add_argument("--assume-min-cacheable", type=int, metavar="TOKENS", help="scratch only: fill unknown minimums")
-    p.add_argument("--keep", action="store_true", help="keep the scratch clone and print where it is")
+    p.add_argument("--keep", action="store_true", help="keep the scratch clone and list every failing test")
+    p.add_argument("--worktree", action="store_true", help="carry uncommitted changes into the scratch clone")
     args = p.parse_args()
     choices = {"OPUS": args.opus, "SONNET": args.sonnet, "HAIKU": args.haiku}
     gaps = missing_facts(choices)
@@ -105,6 +136,9 @@ def main() -> int:
     env.pop("PRIMER_GATEWAY_URL", None)
     try:
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        if args.worktree:
+            carried = carry_worktree(clone)
+            print(f"carried {len(carried)} uncommitted file(s) into the scratch clone")
         switch(clone / "helpers" / "models.py", choices)
         if args.assume_min_cacheable:
             assume_min_cacheable(clone / "helpers" / "models.py", args.assume_min_cacheable)
@@ -115,9 +149,18 @@ def main() -> int:
         _run("make authored (tools/authoring.py)", [py, "tools/authoring.py"], clone, env)
         _run("make outputs (tools/normalize.py --execute)", [py, "tools/normalize.py", "--execute"], clone, env)
         _run("tools/toc.py", [py, "tools/toc.py"], clone, env)
-        tests = [py, "-m", "pytest", "-q", "-x", "-n", "auto", "--dist", "loadfile", "--ignore=tests/browser"]
+        # What `make test` checks besides pytest: outputs normalized, contents and quoted costs current.
+        # The checks `make test` runs. Kept: each runs even after one fails, and pytest lists every failing test.
+        go_on = args.keep
+        ok = _run("tools/normalize.py --check", [py, "tools/normalize.py", "--check"], clone, env, go_on=go_on)
+        ok &= _run("tools/toc.py --check", [py, "tools/toc.py", "--check"], clone, env, go_on=go_on)
+        stop = [] if args.keep else ["-x"]
+        tests = [py, "-m", "pytest", "-q", "-rfEs", *stop, "-n", "auto", "--dist", "loadfile", "--ignore=tests/browser"]
         tests += ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", "tests", "notebooks"]
-        _run("unit tests and nbval", tests, clone, env)
+        ok &= _run("unit tests and nbval", tests, clone, env, go_on=go_on)
+        if not ok:
+            print("the switch is not yet a one-line change: see the failures above")
+            return 1
         print("the switch is a one-line change per model: every test passed")
         return 0
     finally:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..batching import MAX_BYTES, BatchRequestError, body_bytes, validate_requests
 from ..models import HAIKU, SONNET
-from ..pricing import cost, format_usd, price_of
+from ..pricing import BATCH_DISCOUNT, cost, format_usd, price_of
 from . import Result, close_to, result, unfilled
 
 __all__ = ["REVIEWS", "PROMPT", "MAX_TOKENS", "check_requests", "WORKLOAD", "check_saving"]
@@ -95,9 +95,10 @@ WORKLOAD = {"model": SONNET, "requests": 40_000, "input_tokens": 1_500, "output_
 
 
 def _workload_cost(batch: bool) -> float:
-    n = WORKLOAD["requests"]
-    use = {"input_tokens": n * WORKLOAD["input_tokens"], "output_tokens": n * WORKLOAD["output_tokens"]}
-    return cost(use, WORKLOAD["model"], batch=batch).total
+    # One request priced, then times n: a model priced by prompt length picks its tier per request, not
+    # from the whole workload's tokens.
+    one = {"input_tokens": WORKLOAD["input_tokens"], "output_tokens": WORKLOAD["output_tokens"]}
+    return WORKLOAD["requests"] * cost(one, WORKLOAD["model"], batch=batch).total
 
 
 def check_saving(dollars: Any) -> Result:
@@ -112,12 +113,11 @@ def check_saving(dollars: Any) -> Result:
     standard, batched = _workload_cost(False), _workload_cost(True)
     want = standard - batched
     if close_to(dollars, want):
-        return result(
-            title, [], f"{_usd(want)}: {_usd(standard)} standard, {_usd(batched)} as a batch."
-        )
+        return result(title, [], f"{_usd(want)}: {_usd(standard)} standard, {_usd(batched)} as a batch.")
     n, model = WORKLOAD["requests"], WORKLOAD["model"]
     hint = "Price the workload at the standard rate, then at half of it; the saving is the difference."
-    input_only = n * WORKLOAD["input_tokens"] * price_of(model).input / 1e6 / 2
+    rate = price_of(model).for_prompt(WORKLOAD["input_tokens"]).input
+    input_only = n * WORKLOAD["input_tokens"] * rate / 1e6 * (1 - BATCH_DISCOUNT)  # the discount on input alone
     if close_to(dollars, standard):
         hint = f"{_usd(standard)} is what it costs without a batch; the saving is what the batch takes off."
     elif close_to(dollars, want * 1_000_000) or close_to(dollars, standard * 1_000_000):

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..caching import breakpoints, estimate_tokens, load_document, prefix_cost
 from ..models import OPUS, SONNET, model_info
-from ..pricing import format_usd
+from ..pricing import format_usd, price_of
 from . import Result, close_to, result, unfilled
 
 __all__ = ["WORKLOAD", "check_workload", "exercise_request", "check_breakpoint"]
@@ -56,7 +56,7 @@ def check_workload(choice: Any, dollars: Any) -> Result:
             if close_to(dollars, value, rel=1e-3):
                 hint = f"That is the cost with {'no cache' if name == 'none' else 'the ' + name + ' cache'}."
         n, tokens = WORKLOAD["questions"], WORKLOAD["document_tokens"]
-        rate = 6.0  # Sonnet's 1-hour write rate, $ per million tokens
+        rate = price_of(WORKLOAD["model"]).for_prompt(tokens).cache_write_1h  # the workload model's, not a typed-in one
         if close_to(dollars, n * tokens * rate / 1e6, rel=1e-3):
             hint = "Only the first question writes the 1-hour cache; each later one reads it (and keeps it alive)."
         elif close_to(dollars, costs[best] * 1e6, rel=1e-3):
@@ -153,11 +153,13 @@ def _check_automatic(request: dict[str, Any], places: list[str]) -> Result:
     if problem:
         return result(title, [problem])
     landing = f"messages[{len(request['messages']) - 1}]"
-    why = ("A top-level cache_control is automatic caching, which the API accepts: it puts the breakpoint on the "
-           f"last cacheable block, here the question in {landing}. The question (and system[1] before it) changes "
-           "with every request, so each one would write a new entry at 1.25x and none would be read back. "
-           "Automatic caching pays off when a conversation grows by adding turns; here, mark the block where the "
-           "shared part ends instead.")
+    why = (
+        "A top-level cache_control is automatic caching, which the API accepts: it puts the breakpoint on the "
+        f"last cacheable block, here the question in {landing}. The question (and system[1] before it) changes "
+        "with every request, so each one would write a new entry at 1.25x and none would be read back. "
+        "Automatic caching pays off when a conversation grows by adding turns; here, mark the block where the "
+        "shared part ends instead."
+    )
     problems = [why]
     if places:
         problems.append(f"That also makes {1 + len(places)} breakpoints; the exercise asks for one.")
@@ -170,16 +172,26 @@ def check_breakpoint(request: Any) -> Result:
     if not isinstance(request, dict):
         return result(title, ["Start from request = check.exercise_request() and add cache_control to it."])
     if not _same_request(request):
-        return result(title, ["Only add cache_control: the rest of the request must stay as given "
-                              "(start again from check.exercise_request())."])
+        return result(
+            title,
+            [
+                "Only add cache_control: the rest of the request must stay as given "
+                "(start again from check.exercise_request())."
+            ],
+        )
     values = _marker_values(request)
     places = breakpoints(request)
     automatic = "cache_control" in request  # a top-level cache_control: automatic caching
     if automatic:
         return _check_automatic(request, places)
     if not values:
-        return result(title, ['No cache_control yet: set request[...][...]["cache_control"] = {"type": "ephemeral"} '
-                              "on the one block where the shared part of the request ends."])
+        return result(
+            title,
+            [
+                'No cache_control yet: set request[...][...]["cache_control"] = {"type": "ephemeral"} '
+                "on the one block where the shared part of the request ends."
+            ],
+        )
     problems = [p for p in map(_marker_problem, values) if p]
     if len(values) != len(places):
         problems.append("cache_control belongs on a tool, a system block or a content block, not elsewhere.")
@@ -200,6 +212,8 @@ def check_breakpoint(request: Any) -> Result:
     elif len(places) > 1:
         problems.append("One breakpoint is enough: system[0] already covers the tools, which come first in the prefix.")
     prefix = tools_tokens + estimate_tokens(request["system"][0]["text"])
-    note = (f"The prefix is the tools plus the Act, about {prefix:,} tokens by the course's estimate; the "
-            "resident, the date and the question follow it and are billed as plain input.")
+    note = (
+        f"The prefix is the tools plus the Act, about {prefix:,} tokens by the course's estimate; the "
+        "resident, the date and the question follow it and are billed as plain input."
+    )
     return result(title, problems, note)

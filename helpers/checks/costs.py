@@ -10,7 +10,7 @@ from typing import Any
 
 from ..costs import usd
 from ..models import HAIKU, OPUS, SONNET, canonical_model_id, model_info
-from ..pricing import PRICES, price_of
+from ..pricing import PRICES, Price, price_of
 from . import Result, close_to, result, unfilled
 
 __all__ = ["APP", "monthly_bill", "check_monthly", "TASKS", "CHOICES", "check_choices"]
@@ -26,9 +26,17 @@ APP: dict[str, Any] = {
 }
 
 
-def monthly_bill(model: str = APP["model"], *, cache_rate: str = "cache_read", days: int = APP["days"]) -> float:
-    """APP's monthly cost priced with helpers.pricing on `model` (the other arguments model common slips)."""
-    p = price_of(model)
+def _price(model: str) -> Price:
+    """`model`'s rates for APP's prompt (a model priced by prompt length bills APP's 2,500 tokens at its short tier)."""
+    return price_of(model).for_prompt(APP["input_tokens"])
+
+
+def monthly_bill(model: str | None = None, *, cache_rate: str = "cache_read", days: int | None = None) -> float:
+    """APP's monthly cost priced with helpers.pricing on `model`, by default APP's (the other arguments model
+    common slips). The defaults are read from APP at each call, so a changed APP is priced as it is now."""
+    model = APP["model"] if model is None else model
+    days = APP["days"] if days is None else days
+    p = _price(model)
     uncached = APP["input_tokens"] - APP["cached_tokens"]
     per_request = uncached * p.input + APP["cached_tokens"] * getattr(p, cache_rate) + APP["output_tokens"] * p.output
     return APP["requests_per_day"] * days * per_request / 1_000_000
@@ -37,7 +45,7 @@ def monthly_bill(model: str = APP["model"], *, cache_rate: str = "cache_read", d
 def _slips() -> list[tuple[float, str]]:
     """Wrong answers a learner is likely to reach, each with what went wrong."""
     right = monthly_bill()
-    p = price_of(APP["model"])
+    p = _price(APP["model"])
     requests = APP["requests_per_day"] * APP["days"]
     name = model_info(APP["model"]).name
     no_cache = requests * (APP["input_tokens"] * p.input + APP["output_tokens"] * p.output) / 1e6
@@ -88,7 +96,7 @@ def check_monthly(dollars: Any) -> Result:
         return result(title, [f"Give a number of dollars, got {type(dollars).__name__} {dollars!r}."])
     want = monthly_bill()
     if close_to(dollars, want, rel=1e-4):
-        p = price_of(APP["model"])
+        p = _price(APP["model"])
         per = want / (APP["requests_per_day"] * APP["days"])
         return result(
             title,
@@ -129,15 +137,19 @@ def _x(ratio: float) -> str:
 
 
 def _ratio(a: str, b: str) -> str:
-    """'5x' or '1.67x (input) and 2x (output)': what model a costs per token relative to model b."""
-    pa, pb = price_of(a), price_of(b)
+    """'5x' or '1.67x (input) and 2x (output)': what model a costs per token relative to model b.
+
+    At the rates of a short prompt, as notebook 09's lineup table shows them: a model priced by prompt length
+    (Haiku 5.5) would otherwise be compared at its long-prompt rates, five times what these tasks pay.
+    """
+    pa, pb = price_of(a).for_prompt(0), price_of(b).for_prompt(0)
     rin, rout = pa.input / pb.input, pa.output / pb.output
     return _x(rin) if _x(rin) == _x(rout) else f"{_x(rin)} (input) and {_x(rout)} (output)"
 
 
 def _compare(got: str, want: str) -> str:
     g, w = model_info(got).name, model_info(want).name
-    if price_of(got).input > price_of(want).input:
+    if price_of(got).for_prompt(0).input > price_of(want).for_prompt(0).input:
         return f"{g} would also do it, at {_ratio(got, want)} the price per token of {w}."
     return f"{g} costs less ({w} costs {_ratio(want, got)} as much per token), but the task needs more than it saves."
 

@@ -14,7 +14,7 @@ __all__ = ["CASES", "check_classification", "check_retry_wrapper"]
 # letter -> what the application saw. The answers and the reasons the check gives are in _EXPECTED.
 CASES: dict[str, str] = {
     "a": "429 rate_limit_error, with retry-after: 20",
-    "b": "400 invalid_request_error: 'messages: roles must alternate between \"user\" and \"assistant\"'",
+    "b": '400 invalid_request_error: \'messages: roles must alternate between "user" and "assistant"\'',
     "c": "529 overloaded_error: 'Overloaded'",
     "d": "401 authentication_error: 'invalid x-api-key'",
     "e": "413 request_too_large: the request body is over the endpoint's size limit",

@@ -33,15 +33,26 @@ def _delta(index: int, kind: str, **fields: Any) -> dict[str, Any]:
 
 def _start() -> list[dict[str, Any]]:
     usage = {"input_tokens": 20, "output_tokens": 1}
-    msg = {"id": "msg_made_up", "type": "message", "role": "assistant", "content": [], "model": "claude-opus-4-6",
-           "stop_reason": None, "stop_sequence": None, "usage": usage}
+    msg = {
+        "id": "msg_made_up",
+        "type": "message",
+        "role": "assistant",
+        "content": [],
+        "model": "claude-opus-4-6",
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": usage,
+    }
     return [{"type": "message_start", "message": msg}]
 
 
 def _end(stop_reason: str) -> list[dict[str, Any]]:
     return [
-        {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-         "usage": {"output_tokens": 40}},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": 40},
+        },
         {"type": "message_stop"},
     ]
 
@@ -50,32 +61,38 @@ def _made_up() -> dict[str, list[dict[str, Any]]]:
     """Small streams with the awkward cases, written for the checks."""
     two_blocks = (
         _start()
-        + [{"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-           {"type": "ping"},
-           _delta(0, "text_delta", text="First block. "),
-           {"type": "content_block_stop", "index": 0},
-           {"type": "future_event", "detail": "clients must ignore event types they do not know"},
-           {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
-           _delta(1, "text_delta", text="Second "),
-           _delta(1, "text_delta", text="block."),
-           {"type": "content_block_stop", "index": 1}]
+        + [
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+            {"type": "ping"},
+            _delta(0, "text_delta", text="First block. "),
+            {"type": "content_block_stop", "index": 0},
+            {"type": "future_event", "detail": "clients must ignore event types they do not know"},
+            {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+            _delta(1, "text_delta", text="Second "),
+            _delta(1, "text_delta", text="block."),
+            {"type": "content_block_stop", "index": 1},
+        ]
         + _end("max_tokens")
     )
     tool = {"type": "tool_use", "id": "toolu_made_up", "input": {}}
     two_tools = (
         _start()
-        + [{"type": "content_block_start", "index": 0, "content_block": dict(tool, name="get_weather")},
-           _delta(0, "input_json_delta", partial_json=""),
-           _delta(0, "input_json_delta", partial_json='{"city": "Lon'),
-           _delta(0, "input_json_delta", partial_json='don"}'),
-           {"type": "content_block_stop", "index": 0},
-           {"type": "content_block_start", "index": 1, "content_block": dict(tool, name="get_time")},
-           _delta(1, "input_json_delta", partial_json=""),
-           {"type": "content_block_stop", "index": 1}]
+        + [
+            {"type": "content_block_start", "index": 0, "content_block": dict(tool, name="get_weather")},
+            _delta(0, "input_json_delta", partial_json=""),
+            _delta(0, "input_json_delta", partial_json='{"city": "Lon'),
+            _delta(0, "input_json_delta", partial_json='don"}'),
+            {"type": "content_block_stop", "index": 0},
+            {"type": "content_block_start", "index": 1, "content_block": dict(tool, name="get_time")},
+            _delta(1, "input_json_delta", partial_json=""),
+            {"type": "content_block_stop", "index": 1},
+        ]
         + _end("tool_use")
     )
-    return {"a made-up stream with two text blocks, a ping and an unknown event": two_blocks,
-            "a made-up stream with two tool calls, the second without arguments": two_tools}
+    return {
+        "a made-up stream with two text blocks, a ping and an unknown event": two_blocks,
+        "a made-up stream with two tool calls, the second without arguments": two_tools,
+    }
 
 
 def streams() -> dict[str, list[dict[str, Any]]]:
@@ -154,24 +171,36 @@ def check_final_text(fn: Any) -> Result:
         text, stop = got
         if text != want_text:
             if text == "":
-                problems.append(f"On {name} you returned no text: add delta['text'] of every content_block_delta "
-                                "whose delta type is 'text_delta'.")
+                problems.append(
+                    f"On {name} you returned no text: add delta['text'] of every content_block_delta "
+                    "whose delta type is 'text_delta'."
+                )
             elif isinstance(text, str) and want_text.startswith(text):
-                problems.append(f"On {name} the text stops early ({len(text)} of {len(want_text)} characters): "
-                                "keep reading past content_block_stop, to the end of the stream.")
+                problems.append(
+                    f"On {name} the text stops early ({len(text)} of {len(want_text)} characters): "
+                    "keep reading past content_block_stop, to the end of the stream."
+                )
             elif isinstance(text, str) and '"' in text and "{" in text and name.startswith("the tool-use"):
-                problems.append(f"On {name} the text contains JSON: input_json_delta fragments are tool input, "
-                                "not text; take only text_delta.")
+                problems.append(
+                    f"On {name} the text contains JSON: input_json_delta fragments are tool input, "
+                    "not text; take only text_delta."
+                )
             else:
-                problems.append(f"On {name} the text should start {_short(want_text[:40])} "
-                                f"({len(want_text)} characters); you returned {_short(text)}.")
+                problems.append(
+                    f"On {name} the text should start {_short(want_text[:40])} "
+                    f"({len(want_text)} characters); you returned {_short(text)}."
+                )
         if stop != want_stop:
             if want_stop is None:
-                problems.append(f"On {name} stop_reason should be None: it broke with an error event before "
-                                f"any message_delta, so there is no stop reason; you returned {stop!r}.")
+                problems.append(
+                    f"On {name} stop_reason should be None: it broke with an error event before "
+                    f"any message_delta, so there is no stop reason; you returned {stop!r}."
+                )
             else:
-                problems.append(f"On {name} stop_reason should be {want_stop!r} (from the message_delta event's "
-                                f"delta), you returned {stop!r}.")
+                problems.append(
+                    f"On {name} stop_reason should be {want_stop!r} (from the message_delta event's "
+                    f"delta), you returned {stop!r}."
+                )
     return result(title, problems, "It reads every recorded stream, including the one that failed midway.")
 
 
@@ -187,8 +216,10 @@ def check_tool_inputs(fn: Any) -> Result:
         if error:
             hint = ""
             if "JSONDecodeError" in error or "Expecting value" in error:
-                hint = (" Parse only once a block's fragments are all joined; a tool called without arguments "
-                        "sends just '' (read it as {}).")
+                hint = (
+                    " Parse only once a block's fragments are all joined; a tool called without arguments "
+                    "sends just '' (read it as {})."
+                )
             problems.append(error + "." + hint)
             continue
         want = reference_tool_inputs(events)

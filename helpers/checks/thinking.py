@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import HAIKU, OPUS
-from ..pricing import cost, format_usd
+from ..models import HAIKU, OPUS, model_info
+from ..pricing import cost, format_usd, price_of
 from ..thinking import MIN_BUDGET, review
 from . import Result, close_to, result, unfilled
 
@@ -39,13 +39,22 @@ def _common(name: str, request: dict[str, Any], model: str) -> list[str]:
 def _task_a(request: dict[str, Any]) -> list[str]:
     """Adaptive thinking at low effort, or thinking off (disabled or left out) at low effort; max_tokens <= 2000."""
     name = "Task A"
-    problems = _common(name, request, OPUS)
+    model = TASK_A["model"]
+    problems = _common(name, request, model)
+    # The rules follow the model's thinking form in helpers.models, so a switch of OPUS keeps them true.
+    always_on = model_info(model).thinking == "adaptive (always on)"
     thinking = request.get("thinking")
     kind = thinking.get("type") if isinstance(thinking, dict) else None
     if kind == "enabled":
+        status = f"a 400 on {model}, whose thinking is always adaptive" if always_on else f"deprecated on {model}"
         problems.append(
-            f"{name}: manual thinking ('enabled' + budget_tokens) is deprecated on {OPUS}; "
+            f"{name}: manual thinking ('enabled' + budget_tokens) is {status}; "
             "use {'type': 'adaptive'} (or no thinking) and let effort set the depth."
+        )
+    elif kind == "disabled" and always_on:
+        problems.append(
+            f"{name}: thinking cannot be turned off on {model} (a 400); use {{'type': 'adaptive'}} or leave "
+            "thinking out, and let effort 'low' keep it short."
         )
     elif thinking is not None and kind not in ("adaptive", "disabled"):
         problems.append(
@@ -82,13 +91,14 @@ def _task_a(request: dict[str, Any]) -> list[str]:
 
 def _task_b(request: dict[str, Any]) -> list[str]:
     name = "Task B"
-    problems = _common(name, request, HAIKU)
+    model = TASK_B["model"]
+    problems = _common(name, request, model)
     thinking = request.get("thinking")
     kind = thinking.get("type") if isinstance(thinking, dict) else None
     budget = thinking.get("budget_tokens") if isinstance(thinking, dict) else None
     if kind == "adaptive":
         problems.append(
-            f"{name}: {HAIKU} has no adaptive thinking (the API answers 400); "
+            f"{name}: {model} has no adaptive thinking (the API answers 400); "
             "use {'type': 'enabled', 'budget_tokens': ...}."
         )
     elif kind != "enabled":
@@ -100,7 +110,7 @@ def _task_b(request: dict[str, Any]) -> list[str]:
     elif budget != TASK_B["thinking"]:
         problems.append(f"{name}: the task allows 6,000 tokens of thinking, so budget_tokens is 6000, not {budget}.")
     if isinstance(request.get("output_config"), dict) and "effort" in request["output_config"]:
-        problems.append(f"{name}: {HAIKU} does not take output_config.effort (a 400); budget_tokens sets the depth.")
+        problems.append(f"{name}: {model} does not take output_config.effort (a 400); budget_tokens sets the depth.")
     cap = request.get("max_tokens")
     want = TASK_B["thinking"] + TASK_B["answer"]
     if isinstance(cap, bool) or not isinstance(cap, int):
@@ -166,17 +176,27 @@ def check_worst_case(dollars: Any) -> Result:
     def usd(inp: int, out: int, model: str = w["model"]) -> float:
         return cost({"input_tokens": inp, "output_tokens": out}, model).total
 
+    # Every token at the input rate (of this prompt's tier), and the same request priced on another model.
+    all_input = (w["input_tokens"] + w["max_tokens"]) * price_of(w["model"]).for_prompt(w["input_tokens"]).input / 1e6
+    other = OPUS if w["model"] != OPUS else HAIKU
+
     hints = [
-        (usd(w["input_tokens"], w["budget_tokens"]), "budget_tokens bounds only the thinking; max_tokens bounds "
-         "thinking and answer together, so price max_tokens of output."),
+        (
+            usd(w["input_tokens"], w["budget_tokens"]),
+            "budget_tokens bounds only the thinking; max_tokens bounds "
+            "thinking and answer together, so price max_tokens of output.",
+        ),
         (usd(0, w["max_tokens"]), "Add the input: the prompt's 1,500 tokens are billed too."),
-        (usd(w["input_tokens"], w["max_tokens"] + w["budget_tokens"]), "Thinking is part of max_tokens, not on top "
-         "of it: price 8,000 output tokens, not 14,000."),
-        ((w["input_tokens"] + w["max_tokens"]) / 1e6, "Output tokens have their own, higher price (thinking is "
-         "billed as output)."),
-        (usd(w["input_tokens"], w["max_tokens"], OPUS), f"This request is on {HAIKU}: use its prices."),
+        (
+            usd(w["input_tokens"], w["max_tokens"] + w["budget_tokens"]),
+            "Thinking is part of max_tokens, not on top of it: price 8,000 output tokens, not 14,000.",
+        ),
+        (all_input, "Output tokens have their own, higher price (thinking is billed as output)."),
+        (usd(w["input_tokens"], w["max_tokens"], other), f"This request is on {w['model']}: use its prices."),
         (want * 1_000_000, "Divide by 1,000,000: prices are per million tokens."),
     ]
-    hint = next((h for value, h in hints if close_to(dollars, value)),
-                "input_tokens x input price + max_tokens x output price, prices per million tokens.")
+    hint = next(
+        (h for value, h in hints if close_to(dollars, value)),
+        "input_tokens x input price + max_tokens x output price, prices per million tokens.",
+    )
     return result(title, [f"{dollars!r} is not it. {hint}"])

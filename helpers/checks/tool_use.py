@@ -20,8 +20,15 @@ __all__ = [
 # The API's rule for a tool's name (tool definition reference, "name").
 TOOL_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 # Keys a client tool definition may have besides name, description and input_schema (SDK 2.12 ToolParam).
-_OPTIONAL_TOOL_KEYS = {"cache_control", "strict", "input_examples", "type", "allowed_callers", "defer_loading",
-                       "eager_input_streaming"}
+_OPTIONAL_TOOL_KEYS = {
+    "cache_control",
+    "strict",
+    "input_examples",
+    "type",
+    "allowed_callers",
+    "defer_loading",
+    "eager_input_streaming",
+}
 _CURRENCIES = {"USD", "EUR", "JPY"}
 
 
@@ -32,8 +39,10 @@ def _schema_problem(schema: dict[str, Any]) -> str | None:
     try:
         json.dumps(schema)
     except (TypeError, ValueError):
-        return ("input_schema must be plain JSON (dicts, lists, strings, numbers): it holds a Python object "
-                "such as str or int where a string like \"string\" belongs.")
+        return (
+            "input_schema must be plain JSON (dicts, lists, strings, numbers): it holds a Python object "
+            'such as str or int where a string like "string" belongs.'
+        )
     try:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
@@ -60,8 +69,13 @@ def check_tool_definition(tool: Any) -> Result:
     if left:
         return result(title, [f"Still a placeholder: {', '.join(left)}."])
     if "function" in tool or "parameters" in tool:
-        return result(title, ["That is OpenAI's format: Anthropic's tools are flat, {'name', 'description', "
-                              "'input_schema'}, and the schema goes under 'input_schema', not 'parameters'."])
+        return result(
+            title,
+            [
+                "That is OpenAI's format: Anthropic's tools are flat, {'name', 'description', "
+                "'input_schema'}, and the schema goes under 'input_schema', not 'parameters'."
+            ],
+        )
     problems: list[str] = []
     name = tool.get("name")
     if not isinstance(name, str) or not TOOL_NAME_PATTERN.match(name):
@@ -113,7 +127,7 @@ def _schema_problems(schema: dict[str, Any]) -> list[str]:
         problems.append(f"The function has no parameter(s) {extra}.")
     currency = props.get("currency")
     if isinstance(currency, dict) and set(currency.get("enum") or []) != _CURRENCIES:
-        problems.append("currency takes only USD, EUR or JPY: say so with \"enum\": [\"USD\", \"EUR\", \"JPY\"].")
+        problems.append('currency takes only USD, EUR or JPY: say so with "enum": ["USD", "EUR", "JPY"].')
     required = schema.get("required")
     if not isinstance(required, list) or "ticker" not in required:
         problems.append("List 'ticker' in required: the function cannot run without it.")
@@ -180,8 +194,13 @@ def check_tool_results(message: Any) -> Result:
         return result(title, ["Replace ... with the message: {'role': 'user', 'content': [...]}."])
     if isinstance(message, list):
         if len(message) > 1:
-            return result(title, ["Send every result in ONE user message: a list of several messages would make "
-                                  "Claude think its calls were answered one at a time."])
+            return result(
+                title,
+                [
+                    "Send every result in ONE user message: a list of several messages would make "
+                    "Claude think its calls were answered one at a time."
+                ],
+            )
         message = message[0] if message else None
     if not isinstance(message, dict):
         return result(title, ["Build one message dict: {'role': 'user', 'content': [tool_result blocks]}."])
@@ -212,8 +231,10 @@ def check_tool_results(message: Any) -> Result:
         city = calls[tid]
         if not isinstance(b.get("content"), (str, list)):
             # The API takes a string or a list of content blocks; a dict is a 400 invalid_request_error.
-            problems.append(f"The content for {city} is a {type(b.get('content')).__name__}: the API accepts a "
-                            f"string or a list of blocks, so send json.dumps(EXERCISE_WEATHER[{city!r}]).")
+            problems.append(
+                f"The content for {city} is a {type(b.get('content')).__name__}: the API accepts a "
+                f"string or a list of blocks, so send json.dumps(EXERCISE_WEATHER[{city!r}])."
+            )
             continue
         data, as_repr = _parse_content(b.get("content"))
         repr_used |= as_repr
@@ -221,11 +242,14 @@ def check_tool_results(message: Any) -> Result:
             continue
         other = [c for c, w in EXERCISE_WEATHER.items() if w == data and c != city]
         if other:
-            problems.append(f"The result for {tid} (the call for {city}) holds {other[0]}'s weather: "
-                            "the ids are swapped.")
+            problems.append(
+                f"The result for {tid} (the call for {city}) holds {other[0]}'s weather: the ids are swapped."
+            )
         else:
-            problems.append(f"The content for {city} should carry EXERCISE_WEATHER[{city!r}], e.g. as "
-                            f"json.dumps(EXERCISE_WEATHER[{city!r}]).")
+            problems.append(
+                f"The content for {city} should carry EXERCISE_WEATHER[{city!r}], e.g. as "
+                f"json.dumps(EXERCISE_WEATHER[{city!r}])."
+            )
     for tid, city in calls.items():
         if tid not in seen:
             problems.append(f"No tool_result for {tid} (the call for {city}): every tool_use needs its answer.")
