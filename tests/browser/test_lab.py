@@ -6,9 +6,9 @@ the text of the cards (a tool_use block and a chat transcript included) has a co
 against its background in the light and the dark theme; "Contents" opens notebook 00's contents.
 Notebook 02: after Run All the chat widget is empty, a Recorded button replays its exchange, Enter sends,
 the newest entry is in view, and an unrecorded message gets one plain line. Notebook 05: run the primer's
-streaming cell at replay speed 4 and see its text grow. Notebook 03 opens trusted and with no cell changed, with
-its banner boxed, the explorer's static view and no news pop-up. No error output outside cells tagged raises-exception. Screenshots
-go to artifacts/browser/ (git-ignored).
+streaming cell at replay speed 4 and see its text grow. Notebook 03 opens trusted and with no cell
+changed, with its banner boxed, the explorer's static view and no news pop-up. No error output outside
+cells tagged raises-exception. Screenshots go to artifacts/browser/ (git-ignored).
 Skipped, loudly, when Chromium or Playwright is missing; `make test` installs both where it can.
 """
 
