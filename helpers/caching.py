@@ -101,7 +101,7 @@ def prefix_cost(prefix_tokens: int, times: Sequence[float], model: str, ttl: str
     """Dollars for the shared prefix over all requests at `times`, with no cache (ttl None), "5m" or "1h"."""
     if isinstance(prefix_tokens, bool) or not isinstance(prefix_tokens, int) or prefix_tokens < 0:
         raise ValueError(f"prefix_tokens must be a non-negative int, got {prefix_tokens!r}")
-    price = price_of(model)
+    price = price_of(model).for_prompt(prefix_tokens)  # a model priced by prompt length: the prefix's tier
     rate = {
         "full": price.input,
         "read": price.cache_read,

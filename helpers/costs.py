@@ -114,7 +114,8 @@ def lineup_table() -> Card:
     """
     heads = ["name", "status", "thinking", "context", "max output", "input", "output", "cache write", "cache read"]
     rows = []
-    for info in current_lineup() + list(MODELS.values()):
+    lineup = current_lineup()
+    for info in lineup + [m for m in MODELS.values() if m not in lineup]:  # once each, after a model switch too
         try:
             p = price_of(info.id).for_prompt(0)
             prices = ["$" + _rate(r) for r in (p.input, p.output, p.cache_write_5m, p.cache_read)]

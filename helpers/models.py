@@ -18,7 +18,9 @@ Facts and their pages (docs corpus, read 2026-12-02; the pages carry release dat
   released 2026-02-17; 1M context, **128K** output; the 2025 overview said 64K, now superseded).
 - Haiku 4.5: https://platform.claude.com/docs/pt-BR/models/haiku-4-5/overview.md ("Legacy", released
   2025-10-15; 200K context, 64K output, extended (manual) thinking).
-- Haiku 5.5: https://platform.claude.com/docs/en/models/haiku-5-5/overview.md (released 2026-10-07).
+- Haiku 5.5: https://platform.claude.com/docs/en/models/haiku-5-5/overview.md (released 2026-10-07); manual
+  thinking and sampling parameters are errors on it (migration guide,
+  https://platform.claude.com/docs/zh-CN/models/haiku-5-5/migration-guide, checklist items 3 and 5).
 - Mythos 5.2: invitation only, like Mythos 5 ("shares Claude Fable 5's specifications", per
   https://platform.claude.com/docs/en/models/fable-5/overview.md); listed by the fast-mode page
   https://platform.claude.com/docs/en/build-with-claude/fast-mode. Its own page is not in the corpus:
@@ -68,6 +70,9 @@ class ModelInfo:
     min_cacheable_tokens: int | None = None  # None: not checked for this model
     status: str = "current"  # "current" or "legacy" (still served, no longer recommended)
     access: str = "everyone"  # or "invitation only"
+    # Whether `thinking: {"type": "enabled", "budget_tokens": N}` is accepted: on the 4.6 models deprecated but
+    # served; Claude 4.7 and later return a 400 (the Haiku 5.5 migration guide: "change thinking to adaptive").
+    manual_thinking: bool = False
 
     @property
     def page(self) -> str:
@@ -76,10 +81,11 @@ class ModelInfo:
 
 
 # The primer's models, legacy since the 5.5 models (the worked examples call them today).
+_MANUAL = {"manual_thinking": True}  # all three still take budget_tokens
 _LEGACY = (
-    ModelInfo("claude-opus-4-6", "Claude Opus 4.6", 1_000_000, 128_000, "adaptive", 4096, "legacy"),
-    ModelInfo("claude-sonnet-4-6", "Claude Sonnet 4.6", 1_000_000, 128_000, "adaptive", 2048, "legacy"),
-    ModelInfo("claude-haiku-4-5", "Claude Haiku 4.5", 200_000, 64_000, "manual", 4096, "legacy"),
+    ModelInfo("claude-opus-4-6", "Claude Opus 4.6", 1_000_000, 128_000, "adaptive", 4096, "legacy", **_MANUAL),
+    ModelInfo("claude-sonnet-4-6", "Claude Sonnet 4.6", 1_000_000, 128_000, "adaptive", 2048, "legacy", **_MANUAL),
+    ModelInfo("claude-haiku-4-5", "Claude Haiku 4.5", 200_000, 64_000, "manual", 4096, "legacy", **_MANUAL),
 )
 
 # Today's current lineup (models overview, read 2026-12-02), most capable first.

@@ -98,7 +98,10 @@ def _form_from(capabilities: Any, model: Any) -> tuple[set[str] | None, bool | N
         return None, None, set()
     if form == "manual":
         return {"enabled", "disabled"}, False, set()
-    return {"adaptive", "enabled", "disabled"}, True, set(EFFORTS)
+    info = model_info(model)
+    kinds = {"adaptive"} | ({"enabled"} if info.manual_thinking else set())
+    kinds |= set() if form == "adaptive (always on)" else {"disabled"}  # always on: thinking cannot be disabled
+    return kinds, True, set(EFFORTS)
 
 
 def review(request: Mapping[str, Any], capabilities: Any = None) -> Review:
@@ -145,8 +148,8 @@ def review(request: Mapping[str, Any], capabilities: Any = None) -> Review:
         if kinds is not None and "adaptive" not in kinds:
             errors.append(f"{model} has no adaptive thinking: use {{'type': 'enabled', 'budget_tokens': N}}")
     elif kind == "disabled":
-        if kinds is not None and capabilities is not None and "disabled" not in kinds:
-            errors.append(f"{model} does not accept thinking type 'disabled'")
+        if kinds is not None and "disabled" not in kinds:
+            errors.append(f"{model} does not accept thinking type 'disabled': its thinking is always on")
     elif config is not None:
         errors.append(f"thinking.type must be 'adaptive', 'enabled' or 'disabled', got {kind!r}")
     if isinstance(config, Mapping) and config.get("display") not in (None, *DISPLAYS):

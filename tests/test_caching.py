@@ -475,3 +475,11 @@ def test_recording_a_burst_sent_at_once_writes_every_time_and_later_calls_read()
         and res["usage"]["cache_creation_input_tokens"] == 0
         for _, res in after
     )
+
+
+def test_prefix_cost_prices_a_tiered_model_at_the_prefix_tier():
+    # Haiku 5.5 is priced by prompt length: up to 100,000 tokens every rate is a fifth of the long-prompt rate.
+    short, long_ = price_of("claude-haiku-5-5").for_prompt(5_000), price_of("claude-haiku-5-5").for_prompt(200_000)
+    assert prefix_cost(5_000, [0], "claude-haiku-5-5", None) == pytest.approx(5_000 * short.input / 1e6)
+    assert prefix_cost(200_000, [0], "claude-haiku-5-5", None) == pytest.approx(200_000 * long_.input / 1e6)
+    assert short.input * 5 == pytest.approx(long_.input)

@@ -411,3 +411,14 @@ def test_review_reads_sdk_capability_objects_and_the_sdk_warning_list():
     obj = ModelCapabilities.model_validate(full)
     r = review({"model": OPUS_4_6, "max_tokens": 16000, "thinking": {"type": "enabled", "budget_tokens": 2000}}, obj)
     assert r.ok and "deprecated" in r.warnings[0]  # claude-opus-4-6 is on the SDK's warning list
+
+
+def test_review_knows_the_current_models_thinking_from_the_table():
+    # Claude 4.7 and later refuse budget_tokens; "adaptive (always on)" cannot be disabled (models overview).
+    ask = [{"role": "user", "content": "hi"}]
+    manual = {"max_tokens": 4000, "thinking": {"type": "enabled", "budget_tokens": 2000}, "messages": ask}
+    off = {"max_tokens": 4000, "thinking": {"type": "disabled"}, "messages": ask}
+    assert "does not accept thinking type 'enabled'" in review({**manual, "model": "claude-haiku-5-5"}).errors[0]
+    assert review({**manual, "model": "claude-opus-4-6"}).ok, "deprecated on 4.6, but served"
+    assert "always on" in review({**off, "model": "claude-opus-5-5"}).errors[0]
+    assert review({**off, "model": "claude-sonnet-5-5"}).ok

@@ -21,7 +21,7 @@ from authoring import (
     tool_use,
 )
 
-from helpers.models import HAIKU, OPUS, SONNET
+from helpers.models import HAIKU, OPUS, SONNET, model_info
 
 # The primer's count_tokens example, unchanged.
 PRIMER_COUNT = {
@@ -100,10 +100,24 @@ def model_entry(
     }
 
 
+# The id the API returns for an alias (Haiku 4.5 is served under its dated id) and the release dates of the
+# models' pages; a model switch (helpers/models.py) changes these entries through model_info().
+_SERVED = {"claude-haiku-4-5": "claude-haiku-4-5-20251001"}
+_RELEASED = {"claude-opus-4-6": "2026-02-05", "claude-sonnet-4-6": "2026-02-17", "claude-haiku-4-5": "2025-10-15",
+             "claude-haiku-5-5": "2026-10-07"}
+
+
+def course_entry(model: str) -> dict[str, Any]:
+    info = model_info(model)
+    created = _RELEASED.get(model, "2026-01-01") + "T00:00:00Z"  # illustrative where no page gives a date
+    family = model.split("-")[1]
+    return model_entry(_SERVED.get(model, model), info.name, family, created, info.context_window, info.max_output)
+
+
 MODEL_LIST = [
-    model_entry(SONNET, "Claude Sonnet 4.6", "sonnet", "2026-02-17T00:00:00Z", 1_000_000, 128_000),
-    model_entry(OPUS, "Claude Opus 4.6", "opus", "2026-02-05T00:00:00Z", 1_000_000, 128_000),
-    model_entry("claude-haiku-4-5-20251001", "Claude Haiku 4.5", "haiku", "2025-10-15T00:00:00Z", 200_000, 64_000),
+    course_entry(SONNET),
+    course_entry(OPUS),
+    course_entry(HAIKU),
     model_entry(
         "claude-opus-4-5-20251101",
         "Claude Opus 4.5",
