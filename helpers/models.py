@@ -73,6 +73,9 @@ class ModelInfo:
     # Whether `thinking: {"type": "enabled", "budget_tokens": N}` is accepted: on the 4.6 models deprecated but
     # served; Claude 4.7 and later return a 400 (the Haiku 5.5 migration guide: "change thinking to adaptive").
     manual_thinking: bool = False
+    # Whether temperature, top_p and top_k at non-default values are accepted on API version 2023-06-01
+    # (notebook 03's escape hatch); Claude Opus 4.7 and later refuse them on any version.
+    sampling_params: bool = False
 
     @property
     def page(self) -> str:
@@ -81,7 +84,7 @@ class ModelInfo:
 
 
 # The primer's models, legacy since the 5.5 models (the worked examples call them today).
-_MANUAL = {"manual_thinking": True}  # all three still take budget_tokens
+_MANUAL = {"manual_thinking": True, "sampling_params": True}  # all three predate Claude 4.7
 _LEGACY = (
     ModelInfo("claude-opus-4-6", "Claude Opus 4.6", 1_000_000, 128_000, "adaptive", 4096, "legacy", **_MANUAL),
     ModelInfo("claude-sonnet-4-6", "Claude Sonnet 4.6", 1_000_000, 128_000, "adaptive", 2048, "legacy", **_MANUAL),

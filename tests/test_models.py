@@ -102,3 +102,17 @@ def test_modes_check_wrong_answers_name_the_rule_of_that_scenario(wrong, fragmen
 def test_modes_check_partly_filled_names_what_is_left():
     r = start_here.check_modes({"a": "replay", "b": ..., "c": "replay", "d": "live", "e": "error"})
     assert r.problems == ["Scenario b: replace ... with your prediction."]
+
+
+def test_the_switch_tool_names_the_lessons_a_new_lineup_would_make_untrue():
+    import importlib.util
+
+    from helpers.config import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("switch_models", REPO_ROOT / "tools" / "switch_models.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.broken_premises({"OPUS": OPUS, "SONNET": SONNET, "HAIKU": HAIKU}) == []
+    lineup = {"OPUS": "claude-opus-5-5", "SONNET": "claude-sonnet-5-5", "HAIKU": "claude-haiku-5-5"}
+    broken = tool.broken_premises(lineup)
+    assert [b.split()[0] for b in broken] == ["03_temperature", "06_extended_thinking", "06_extended_thinking"]

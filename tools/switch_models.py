@@ -3,11 +3,13 @@ HAIKU in helpers/models.py to other priced models, rewrite the authored recordin
 outputs, then run the unit tests and nbval. Prints each step and exits non-zero on the first failure.
 
     python tools/switch_models.py [--opus claude-opus-5-5] [--sonnet claude-sonnet-5-5] [--haiku claude-haiku-5-5]
-                                  [--assume-min-cacheable 1024] [--worktree] [--keep]
+                                  [--assume-min-cacheable 1024] [--anyway] [--worktree] [--keep]
 
 A fact the course does not know yet (a model's minimum cacheable prompt) stops the switch. To prove the
 mechanism anyway, --assume-min-cacheable fills it in the scratch clone only and says so; nothing it writes
-is kept or shipped.
+is kept or shipped. So does a lesson whose premise the new models break (PREMISES: 03 samples HAIKU with
+temperature, 06 gives OPUS and HAIKU a thinking budget, which Claude 4.7 and later refuse); --anyway
+proves the mechanism regardless.
 
 Not part of `make test` (it re-executes every notebook, about two minutes); run it when models change.
 The scratch clone is the committed HEAD, so commit first, or pass --worktree to carry this checkout's
@@ -112,6 +114,27 @@ def missing_facts(choices: dict[str, str]) -> list[str]:
     return out
 
 
+# What a lesson relies on about one of the course's models: (notebook, constant, ModelInfo field, what it does).
+PREMISES = [
+    ("03_temperature", "HAIKU", "sampling_params", "samples HAIKU at temperatures 0.0-1.0 on the 2023-06-01 client"),
+    ("06_extended_thinking", "OPUS", "manual_thinking", "runs the primer's budget_tokens request on OPUS"),
+    ("06_extended_thinking", "HAIKU", "manual_thinking", "gives HAIKU a thinking budget in exercise Task B"),
+]
+
+
+def broken_premises(choices: dict[str, str]) -> list[str]:
+    """Lessons whose premise the chosen models break: re-running them would replay authored answers that the
+    API would refuse with a 400, so their prose and recordings need rewriting, not only a re-run."""
+    sys.path.insert(0, str(ROOT))
+    from helpers.models import KNOWN
+
+    return [
+        f"{nb} {does}: {choices[name]} does not allow it ({field} is False in helpers/models.py)"
+        for nb, name, field, does in PREMISES
+        if choices[name] in KNOWN and not getattr(KNOWN[choices[name]], field)
+    ]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--opus", default="claude-opus-5-5")
@@ -119,6 +142,7 @@ def main() -> int:
     p.add_argument("--haiku", default="claude-haiku-5-5")
     p.add_argument("--assume-min-cacheable", type=int, metavar="TOKENS", help="scratch only: fill unknown minimums")
     p.add_argument("--keep", action="store_true", help="keep the scratch clone and list every failing test")
+    p.add_argument("--anyway", action="store_true", help="prove the mechanism although a lesson's premise breaks")
     p.add_argument("--worktree", action="store_true", help="carry uncommitted changes into the scratch clone")
     args = p.parse_args()
     choices = {"OPUS": args.opus, "SONNET": args.sonnet, "HAIKU": args.haiku}
@@ -128,6 +152,12 @@ def main() -> int:
     if gaps:  # notebook 08 teaches each model's minimum cacheable prefix, 09 its price, ...
         print("fill these in before switching (with the docs page of each fact):\n  " + "\n  ".join(gaps))
         return 1
+    premises = broken_premises(choices)
+    if premises:
+        print("these lessons need rewriting for the new models, not only a re-run:\n  " + "\n  ".join(premises))
+        if not args.anyway:
+            print("(--anyway proves the mechanism regardless; the course would then replay what the API refuses)")
+            return 1
     scratch = Path(tempfile.mkdtemp(prefix="primer-switch-"))
     clone = scratch / "main"
     py = sys.executable
