@@ -112,7 +112,8 @@ def test_the_switch_tool_names_the_lessons_a_new_lineup_would_make_untrue():
     spec = importlib.util.spec_from_file_location("switch_models", REPO_ROOT / "tools" / "switch_models.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    assert tool.broken_premises({"OPUS": OPUS, "SONNET": SONNET, "HAIKU": HAIKU}) == []
+    primer = {"OPUS": "claude-opus-4-6", "SONNET": "claude-sonnet-4-6", "HAIKU": "claude-haiku-4-5"}
+    assert tool.broken_premises(primer) == []
     lineup = {"OPUS": "claude-opus-5-5", "SONNET": "claude-sonnet-5-5", "HAIKU": "claude-haiku-5-5"}
     broken = tool.broken_premises(lineup)
     assert [b.split()[0] for b in broken] == ["03_temperature", "06_extended_thinking", "06_extended_thinking"]
