@@ -117,3 +117,21 @@ def test_the_switch_tool_names_the_lessons_a_new_lineup_would_make_untrue():
     lineup = {"OPUS": "claude-opus-5-5", "SONNET": "claude-sonnet-5-5", "HAIKU": "claude-haiku-5-5"}
     broken = tool.broken_premises(lineup)
     assert [b.split()[0] for b in broken] == ["03_temperature", "06_extended_thinking", "06_extended_thinking"]
+
+
+def test_the_switch_tool_lists_prose_naming_a_dropped_model(tmp_path):
+    import importlib.util
+    import json
+
+    from helpers.config import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("switch_models", REPO_ROOT / "tools" / "switch_models.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cells = [{"cell_type": "markdown", "source": ["On Claude Haiku 4.5 ..."]},
+             {"cell_type": "markdown", "source": ["claude-opus-4-6 and Opus 4.6"]},
+             {"cell_type": "code", "source": ["# Claude Haiku 4.5"]}]
+    (tmp_path / "01_x.ipynb").write_text(json.dumps({"cells": cells}), encoding="utf-8")
+    old = {"OPUS": "claude-opus-4-6", "HAIKU": "claude-haiku-4-5"}
+    assert tool.prose_to_review(tmp_path, old, {"OPUS": "claude-opus-4-6", "HAIKU": "claude-haiku-5-5"}) == {"01_x": 1}
+    assert tool.prose_to_review(tmp_path, old, old) == {}

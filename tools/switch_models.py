@@ -135,6 +135,25 @@ def broken_premises(choices: dict[str, str]) -> list[str]:
     ]
 
 
+def prose_to_review(notebooks: Path, old: dict[str, str], new: dict[str, str]) -> dict[str, int]:
+    """Markdown cells per notebook that name a model the switch dropped (by id or name): code takes its
+    models from helpers, but prose that says "Opus 4.6" has to be read again by a person."""
+    import json
+
+    sys.path.insert(0, str(ROOT))
+    from helpers.models import model_info
+
+    dropped = [m for m in old.values() if m not in new.values()]
+    words = [w for m in dropped for w in (m, model_info(m).name)]
+    found = {}
+    for nb in sorted(notebooks.glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        n = sum(any(w in "".join(c["source"]) for w in words) for c in cells if c["cell_type"] == "markdown")
+        if n:
+            found[nb.stem] = n
+    return found
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--opus", default="claude-opus-5-5")
@@ -188,6 +207,14 @@ def main() -> int:
         tests = [py, "-m", "pytest", "-q", "-rfEs", *stop, "-n", "auto", "--dist", "loadfile", "--ignore=tests/browser"]
         tests += ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", "tests", "notebooks"]
         ok &= _run("unit tests and nbval", tests, clone, env, go_on=go_on)
+        sys.path.insert(0, str(ROOT))
+        import helpers.models as before
+
+        old = {"OPUS": before.OPUS, "SONNET": before.SONNET, "HAIKU": before.HAIKU}
+        prose = prose_to_review(clone / "notebooks", old, choices)
+        if prose:
+            print("prose to read again (markdown cells naming a dropped model): "
+                  + ", ".join(f"{nb} {n}" for nb, n in prose.items()))
         if not ok:
             print("the switch is not yet a one-line change: see the failures above")
             return 1
