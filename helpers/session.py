@@ -183,7 +183,30 @@ def _setup_shared(name: str, url: str) -> Session:
     return Session(name, mode, url, None, _banner(mode, name, status, url))
 
 
+def _setup_in_browser(name: str) -> Session:
+    """Pyodide (the browser edition, helpers.inbrowser): no sockets or threads, so the gateway answers
+    in-process through the SDK's HTTP transport. Replay only: a key is never used in a page."""
+    from . import inbrowser
+
+    if resolve_mode() != "replay":
+        raise ConfigError(
+            "The browser edition runs in replay only; to call the real API with your key, run the course on "
+            "your machine with `make lab` (README, Set-up)."
+        )
+    gateway = inbrowser.make_gateway(load_recording(recordings_dir() / f"{name}.json"), replay_speed())
+    os.environ["ANTHROPIC_API_KEY"] = PLACEHOLDER_KEY
+    inbrowser.install(gateway)
+    status = gateway.status(inbrowser.CLIENT)
+    banner = (
+        f"replay mode in your browser: {_replay_words(name, status['recordings'].get(name))}. "
+        "Replay only: no key is used and no request leaves this page."
+    )
+    return Session(name, "replay", inbrowser.BASE_URL, gateway, banner)
+
+
 def _setup_own(name: str) -> Session:
+    if sys.platform == "emscripten":
+        return _setup_in_browser(name)
     mode = resolve_mode()
     speed = replay_speed()
     if mode == "record":
@@ -282,4 +305,10 @@ def setup(name: str) -> None:
 
         register_formatters()
         _one_line_api_errors()
+        if sys.platform == "emscripten":  # what cannot run in a page says so in one sentence
+            from IPython import get_ipython
+
+            from .inbrowser import register
+
+            register(get_ipython())
     _show_banner(session.banner)

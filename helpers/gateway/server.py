@@ -34,7 +34,16 @@ from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines
 from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls, stable_id
 from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
 
-__all__ = ["Gateway", "LogEntry", "MAX_BODY_BYTES", "error_body"]
+__all__ = [
+    "Answer",
+    "Gateway",
+    "LogEntry",
+    "MAX_BODY_BYTES",
+    "error_answer",
+    "error_body",
+    "parse_body",
+    "seen_headers",
+]
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 100  # JSON nesting a request may have; deeper bodies would exhaust the recursion limit
@@ -103,6 +112,60 @@ def request_id(seed: str) -> str:
 def error_body(kind: str, message: str) -> dict[str, Any]:
     """The API's error envelope."""
     return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+def parse_body(raw: bytes) -> tuple[Any, str | None]:
+    """A request body parsed as JSON (None when empty), or the reason it is refused with a 400."""
+    if not raw.strip():
+        return None, None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as e:  # bad JSON, bad UTF-8, a 5,000-digit number, deep nesting
+        where = f" (line {e.lineno} column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
+        return None, f"Request body is not valid JSON{where}."
+    if _depth(body) > MAX_DEPTH:
+        return None, f"Request body nests deeper than {MAX_DEPTH} levels."
+    return body, None
+
+
+def seen_headers(headers: Any) -> dict[str, Any]:
+    """What the log may keep about a request's headers (any mapping with a case-insensitive get): never a key."""
+    retries = headers.get("x-stainless-retry-count", "0")
+    auth = "none"
+    if headers.get("Authorization", "").lower().startswith("bearer "):
+        auth = "bearer"
+    elif headers.get("x-api-key"):
+        auth = "x-api-key"
+    return {
+        "retry_count": int(retries) if _RETRIES.match(retries) else 0,  # ASCII digits only: "²" is a digit too
+        "auth": auth,
+        "version": headers.get("anthropic-version", "")[:40],
+    }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A replayed answer without a socket: status, headers to send, and the body bytes; for an SSE answer
+    (`kind` "sse") the exchange whose events to send instead, at their recorded offsets. `hold` is the
+    recorded fixed delay before answering."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    kind: str = "json"  # json, jsonl, sse
+    hold: float = 0.0
+    exchange: Exchange | None = None
+
+
+def error_answer(method: str, path: str, status: int, kind: str, message: str) -> Answer:
+    """The API's error envelope as an answer; x-should-retry: false, so the SDK raises at once instead of
+    retrying a request that cannot succeed. Its request id is derived from the error, so stored outputs stay
+    the same."""
+    route = path.split("?", 1)[0][:200]
+    rid = request_id(f"{method} {route} {status} {message}")
+    data = json.dumps(dict(error_body(kind, message), request_id=rid), ensure_ascii=False, separators=(",", ":"))
+    headers = {"x-should-retry": "false", "request-id": rid, "Content-Type": "application/json"}
+    return Answer(status, headers, data.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -350,36 +413,14 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._read_body()
         if raw is None:
             return
-        body: Any = None
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except (ValueError, RecursionError) as e:  # bad JSON, bad UTF-8, a 5,000-digit number, deep nesting
-                where = f" (line {e.lineno} column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
-                self._send_error(400, "invalid_request_error", f"Request body is not valid JSON{where}.")
-                return
-            if _depth(body) > MAX_DEPTH:
-                self._send_error(400, "invalid_request_error", f"Request body nests deeper than {MAX_DEPTH} levels.")
-                return
-        seen = self._seen()
-        logged = self.path.split("?", 1)[0]  # the log never echoes a query string (it could carry a key)
-        if gw.mode != "replay":
-            self._forward(method, raw, body, seen)
+        if gw.mode == "replay":
+            self._write(gw.answer(self.client_address[0], method, self.path, self.headers, raw, self._base_url()))
             return
-        sent = {h: v for h in MATCH_HEADERS if (v := self.headers.get(h)) is not None}
-        ex = gw._next(self.client_address[0], method, self.path, body, sent)
-        if ex is None:
-            problem = route_problem(method, self.path)
-            if problem and problem[0] == 404:
-                gw._log(LogEntry(method, logged, 404, "error", **seen), self)
-                self._send_error(404, "not_found_error", problem[1])
-                return
-            gw._log(LogEntry(method, logged, 400, "miss", **seen), self)
-            self._send_error(400, "invalid_request_error", gw.index.miss_message(method, self.path, body, sent))
+        body, problem = parse_body(raw)
+        if problem is not None:
+            self._send_error(400, "invalid_request_error", problem)
             return
-        gw._log(LogEntry(method, logged, ex.response.status, ex.response.kind, ex.describe(), **seen), self)
-        gw._tally(self).add(gw.charges(ex))  # what the same call would cost live
-        self._serve(ex)
+        self._forward(method, raw, body, self._seen())
 
     def _primer(self) -> None:
         """The gateway's own endpoints: what a notebook's setup and spend display ask a shared gateway."""
@@ -564,17 +605,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _seen(self) -> dict[str, Any]:
         """What the log may keep about the request's headers: never a key."""
-        retries = self.headers.get("x-stainless-retry-count", "0")
-        auth = "none"
-        if self.headers.get("Authorization", "").lower().startswith("bearer "):
-            auth = "bearer"
-        elif self.headers.get("x-api-key"):
-            auth = "x-api-key"
-        return {
-            "retry_count": int(retries) if _RETRIES.match(retries) else 0,  # ASCII digits only: "²" is a digit too
-            "auth": auth,
-            "version": self.headers.get("anthropic-version", "")[:40],
-        }
+        return seen_headers(self.headers)
 
     # --- responses -------------------------------------------------------------------------
 
@@ -594,43 +625,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.flush_headers()
 
     def _send_error(self, status: int, kind: str, message: str) -> None:
-        # x-should-retry: false -> the SDK raises at once instead of retrying a request that cannot succeed.
-        # A request id as the API gives one, derived from the error so stored outputs stay the same.
-        route = getattr(self, "path", "").split("?", 1)[0][:200]  # a garbage request line sets no path
-        rid = request_id(f"{getattr(self, 'command', '')} {route} {status} {message}")
-        body = dict(error_body(kind, message), request_id=rid)
-        self._send_json(status, {"x-should-retry": "false", "request-id": rid}, body)
+        # a garbage request line sets no command or path
+        ans = error_answer(getattr(self, "command", "") or "", getattr(self, "path", "") or "", status, kind, message)
+        self._send_raw(ans.status, ans.headers, ans.body)
 
-    def _headers_for(self, ex: Exchange) -> dict[str, str]:
+    def _write(self, ans: Answer) -> None:
+        """Send a replayed answer: after its recorded hold, JSON or JSONL in one write, SSE paced."""
         gw = self.server.gateway
-        headers = {k.lower(): v for k, v in ex.response.headers.items()}
-        retry_after = headers.get("retry-after")
-        if retry_after and gw.speed != 1:
-            # Keep the recorded retry-after visible; tell the SDK to wait in proportion to the replay speed.
-            try:
-                ms = float(retry_after) * 1000 / gw.speed if gw.speed > 0 else 1
-                headers["retry-after-ms"] = str(max(1, round(ms)))
-            except ValueError:
-                pass
-        return headers
-
-    def _serve(self, ex: Exchange) -> None:
-        gw = self.server.gateway
-        resp = ex.response
-        if resp.hold:
-            gw.sleep(resp.hold)  # a deliberate delay (timeout demos): not scaled by speed
-        headers = self._headers_for(ex)
-        if resp.kind == "json":
-            # The Host the client used, so a room's clients get URLs that reach this machine.
-            self._send_json(resp.status, headers, rewrite_urls(resp.body, self._base_url()))
-        elif resp.kind == "jsonl":
-            text = "".join(
-                json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in resp.lines or []
-            )
-            headers.setdefault("content-type", "application/binary")
-            self._send_raw(resp.status, headers, text.encode("utf-8"))
+        if ans.hold:
+            gw.sleep(ans.hold)  # a deliberate delay (timeout demos): not scaled by speed
+        if ans.kind == "sse" and ans.exchange is not None:
+            self._send_sse(ans.status, ans.headers, ans.exchange)
         else:
-            self._send_sse(resp.status, headers, ex)
+            self._send_raw(ans.status, ans.headers, ans.body)
 
     def _send_raw(self, status: int, headers: dict[str, str], data: bytes) -> None:
         self.send_response(status)
@@ -641,11 +648,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send_sse(self, status: int, headers: dict[str, str], ex: Exchange) -> None:
         gw = self.server.gateway
-        headers.setdefault("content-type", "text/event-stream; charset=utf-8")
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
-        self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         frames = gw.sse_frames(ex)
         if gw.speed == 0:  # nothing to pace: one write, so a busy gateway answers many clients quickly
@@ -710,6 +715,7 @@ class Gateway:
         ledger: Ledger | None = None,
         header_timeout: float = 10.0,
         max_per_client: int = 64,
+        serve: bool = True,
     ):
         if not 0 <= speed < math.inf:
             raise ValueError(f"speed must be a number >= 0 (1 = recorded pace, 0 = instant), got {speed!r}")
@@ -729,6 +735,7 @@ class Gateway:
         self._log_size = log_size
         self.index = ReplayIndex(recordings)
         self._frames: dict[tuple[str, int], list[tuple[float, bytes]]] = {}
+        self._events: dict[tuple[str, int], list[tuple[float, bytes]]] = {}
         self._charges: dict[tuple[str, int], list[Any]] = {}
         self.speed = float(speed)
         self.sleep = sleep
@@ -740,14 +747,17 @@ class Gateway:
         self._cursors: _Clients[Cursor] = _Clients(lambda: Cursor(self.index))
         self._held: OrderedDict[str, int] = OrderedDict()  # message id -> tokens, for continued threads
         self._lock = threading.Lock()
-        self._server = _Server((host, port), _Handler)  # binds now: a busy port fails here
-        self._server.gateway = self
-        self._server.max_per_client = max_per_client
         self._thread: threading.Thread | None = None
+        # serve=False: no socket, answers only through answer() (the browser edition, helpers.inbrowser)
+        self._server: _Server | None = None
+        if serve:
+            self._server = _Server((host, port), _Handler)  # binds now: a busy port fails here
+            self._server.gateway = self
+            self._server.max_per_client = max_per_client
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return int(self._server.server_address[1]) if self._server is not None else 0
 
     @property
     def url(self) -> str:
@@ -756,6 +766,8 @@ class Gateway:
 
     def start(self) -> Gateway:
         """Serve in a daemon thread (in a notebook kernel) and return self."""
+        if self._server is None:
+            raise RuntimeError("this gateway was made with serve=False: it answers through answer() only")
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="primer-gateway", daemon=True
@@ -764,10 +776,14 @@ class Gateway:
         return self
 
     def serve_forever(self) -> None:
+        if self._server is None:
+            raise RuntimeError("this gateway was made with serve=False: it answers through answer() only")
         self._server.serve_forever()
 
     def stop(self) -> None:
         """Stop serving and free the port; safe to call twice."""
+        if self._server is None:
+            return
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join(timeout=5)
@@ -796,11 +812,13 @@ class Gateway:
             return self._cursors.get_or_add(client).next(method, path, body, headers)
 
     def _log(self, entry: LogEntry, handler: Any = None) -> None:
+        self._log_for(entry, handler.client_address[0] if handler is not None else None)
+
+    def _log_for(self, entry: LogEntry, client: str | None) -> None:
         if len(entry.path) > 200:
             entry = replace(entry, path=entry.path[:197] + "...")
         self.log.append(entry)
-        if handler is not None:
-            client = handler.client_address[0]
+        if client is not None:
             with self._lock:
                 own = self.logs.get_or_add(client)
             own.append(entry)
@@ -813,12 +831,12 @@ class Gateway:
             found = self._charges[key] = charges_from_exchange(ex.response)
         return found
 
-    def sse_frames(self, ex: Exchange) -> list[tuple[float, bytes]]:
-        """An exchange's events as (offset, chunk-framed bytes), encoded once and cached."""
+    def sse_events(self, ex: Exchange) -> list[tuple[float, bytes]]:
+        """An exchange's events as (offset, the event's bytes: event and data lines), encoded once and cached."""
         key = (ex.recording, ex.index)
-        frames = self._frames.get(key)
-        if frames is None:
-            frames = []
+        events = self._events.get(key)
+        if events is None:
+            events = []
             for ev in ex.response.events or []:
                 data = ev["data"]
                 if isinstance(data, str):
@@ -827,14 +845,79 @@ class Gateway:
                     text = json.dumps(data, ensure_ascii=False)
                 else:
                     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-                chunk = f"event: {ev['event']}\ndata: {text}\n\n".encode()
-                frames.append((float(ev["at"]), b"%x\r\n%s\r\n" % (len(chunk), chunk)))
+                events.append((float(ev["at"]), f"event: {ev['event']}\ndata: {text}\n\n".encode()))
+            self._events[key] = events
+        return events
+
+    def sse_frames(self, ex: Exchange) -> list[tuple[float, bytes]]:
+        """An exchange's events as (offset, chunk-framed bytes), encoded once and cached."""
+        key = (ex.recording, ex.index)
+        frames = self._frames.get(key)
+        if frames is None:
+            frames = [(at, b"%x\r\n%s\r\n" % (len(chunk), chunk)) for at, chunk in self.sse_events(ex)]
             self._frames[key] = frames
         return frames
 
+    def answer(
+        self, client: str, method: str, path: str, headers: Any, raw: bytes, base_url: str | None = None
+    ) -> Answer:
+        """Replay one request without a socket: what the HTTP handler sends, and what the browser edition's
+        in-process transport returns. `headers` is any mapping with a case-insensitive get; `base_url` is the
+        address the client used, for a batch's results_url. Logs the request and tallies its live cost."""
+        body, problem = parse_body(raw)
+        if problem is not None:
+            return error_answer(method, path, 400, "invalid_request_error", problem)
+        seen = seen_headers(headers)
+        logged = path.split("?", 1)[0]  # the log never echoes a query string (it could carry a key)
+        sent = {h: v for h in MATCH_HEADERS if (v := headers.get(h)) is not None}
+        ex = self._next(client, method, path, body, sent)
+        if ex is None:
+            problem_route = route_problem(method, path)
+            if problem_route and problem_route[0] == 404:
+                self._log_for(LogEntry(method, logged, 404, "error", **seen), client)
+                return error_answer(method, path, 404, "not_found_error", problem_route[1])
+            self._log_for(LogEntry(method, logged, 400, "miss", **seen), client)
+            return error_answer(
+                method, path, 400, "invalid_request_error", self.index.miss_message(method, path, body, sent)
+            )
+        self._log_for(LogEntry(method, logged, ex.response.status, ex.response.kind, ex.describe(), **seen), client)
+        self._tally_for(client).add(self.charges(ex))  # what the same call would cost live
+        return self._recorded(ex, base_url or self.url)
+
+    def _recorded(self, ex: Exchange, base_url: str) -> Answer:
+        resp = ex.response
+        headers = {k.lower(): v for k, v in resp.headers.items()}
+        retry_after = headers.get("retry-after")
+        if retry_after and self.speed != 1:
+            # Keep the recorded retry-after visible; tell the SDK to wait in proportion to the replay speed.
+            try:
+                ms = float(retry_after) * 1000 / self.speed if self.speed > 0 else 1
+                headers["retry-after-ms"] = str(max(1, round(ms)))
+            except ValueError:
+                pass
+        if resp.kind == "json":
+            # The Host the client used, so a room's clients get URLs that reach this machine.
+            payload = rewrite_urls(resp.body, base_url)
+            data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            out = {k: v for k, v in headers.items() if k != "content-type"}
+            out["Content-Type"] = headers.get("content-type", "application/json")
+            return Answer(resp.status, out, data, "json", resp.hold)
+        if resp.kind == "jsonl":
+            text = "".join(
+                json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in resp.lines or []
+            )
+            headers.setdefault("content-type", "application/binary")
+            return Answer(resp.status, headers, text.encode("utf-8"), "jsonl", resp.hold)
+        headers.setdefault("content-type", "text/event-stream; charset=utf-8")
+        headers["Cache-Control"] = "no-cache"
+        return Answer(resp.status, headers, b"", "sse", resp.hold, ex)
+
     def _tally(self, handler: Any) -> Tally:
+        return self._tally_for(handler.client_address[0])
+
+    def _tally_for(self, client: str) -> Tally:
         with self._lock:
-            return self.tallies.get_or_add(handler.client_address[0])
+            return self.tallies.get_or_add(client)
 
     def status(self, client: str) -> dict[str, Any]:
         """What a client of this gateway may know: mode, recordings, budget, and its own spend."""
