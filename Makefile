@@ -12,7 +12,7 @@ ROOM_JOB := .primer/room-install
 # Tests never go live and never wait for paced streams, whatever .env says.
 REPLAY := PRIMER_MODE=replay PRIMER_REPLAY_SPEED=0
 
-.PHONY: install lab test unit browser outputs toc bench authored record cost wheelhouse offline-install room-install clean
+.PHONY: install lab test unit browser outputs toc bench authored record cost wheelhouse offline-install room-install clean site serve-site
 
 install: $(STAMP)
 
@@ -31,19 +31,25 @@ lab: $(STAMP)
 # Everything: lint, notebook hygiene, unit tests and nbval in parallel, then the browser test.
 # Chromium (apt, as root) installs in the background meanwhile; the browser test waits for it.
 # So does LiteLLM (room-install); tests/test_room_proxy.py waits for it, and -rs prints why a test skipped.
+# Each phase prints its duration ("make test: lint 4 s"), timed from .primer/test-clock, then a total.
 test:
-	@mkdir -p .primer && rm -f $(DEPS).done && touch $(DEPS).started
+	@mkdir -p .primer && date +%s > .primer/test-clock && cp .primer/test-clock .primer/test-start
+	@rm -f $(DEPS).done && touch $(DEPS).started
 	@(tools/browser_deps.sh > $(DEPS).log 2>&1; touch $(DEPS).done) &
 	@mkdir -p $(VENV); sh -c 'echo $$$$ > $(ROOM_JOB).pid; $(MAKE) --no-print-directory room-install > $(ROOM_JOB).log 2>&1; rm -f $(ROOM_JOB).pid' &
 	@$(MAKE) --no-print-directory install
+	@t=$$(date +%s); echo "make test: install $$((t - $$(cat .primer/test-clock))) s"; echo $$t > .primer/test-clock
 	$(BIN)/ruff check helpers tests tools
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline -q .github
 	$(BIN)/python tools/normalize.py --check
 	$(BIN)/python tools/toc.py --check
+	@t=$$(date +%s); echo "make test: lint $$((t - $$(cat .primer/test-clock))) s"; echo $$t > .primer/test-clock
 	$(REPLAY) $(BIN)/python -m pytest -q -rs -n auto --dist loadfile --ignore=tests/browser \
 		--nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg tests notebooks
+	@t=$$(date +%s); echo "make test: notebooks+unit $$((t - $$(cat .primer/test-clock))) s"; echo $$t > .primer/test-clock
 	@$(MAKE) --no-print-directory browser
+	@t=$$(date +%s); echo "make test: browser $$((t - $$(cat .primer/test-clock))) s, total $$((t - $$(cat .primer/test-start))) s"
 
 $(BROWSER_STAMP): requirements-browser.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
@@ -59,11 +65,33 @@ $(ROOM_STAMP): requirements-room.txt
 	$(ROOM)/bin/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-room.txt
 	@touch $(ROOM_STAMP)
 
-# JupyterLab in headless Chromium: notebook 03's widget and notebook 05's stream (screenshots in artifacts/).
-browser: $(BROWSER_STAMP)
+# JupyterLab in headless Chromium: notebook 03's widget and notebook 05's stream (screenshots in artifacts/);
+# then the browser edition (make site) with every notebook run in its Pyodide kernel.
+browser: $(BROWSER_STAMP) site
 	@if [ -f $(DEPS).started ]; then n=0; while [ ! -f $(DEPS).done ] && [ $$n -lt 900 ]; do sleep 1; n=$$((n+1)); done; \
 	  cat $(DEPS).log; rm -f $(DEPS).started $(DEPS).done $(DEPS).log; else tools/browser_deps.sh; fi
 	PRIMER_MODE=replay $(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/browser
+
+# The browser edition: the whole course as a static JupyterLite site in site/ (git-ignored), replay only,
+# nothing to install for whoever opens it (tools/site/build.py). Its build tools live in .venv/site.
+SITE_VENV := $(VENV)/site
+SITE_STAMP := $(SITE_VENV)/.installed
+SITE_HOST ?= 127.0.0.1
+SITE_PORT ?= 8000
+
+$(SITE_STAMP): requirements-site.txt
+	@test -x $(SITE_VENV)/bin/python || $(PYTHON) -m venv $(SITE_VENV)
+	$(SITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-site.txt
+	@touch $(SITE_STAMP)
+
+site: $(STAMP) $(SITE_STAMP)
+	$(BIN)/python tools/site/build.py --jupyter $(SITE_VENV)/bin/jupyter
+
+# Serve site/ as it is (built first if missing); SITE_HOST=0.0.0.0 for a workshop room (WORKSHOP.md).
+serve-site:
+	@test -f site/jupyter-lite.json || $(MAKE) --no-print-directory site
+	@echo "The course in your browser: http://$(SITE_HOST):$(SITE_PORT)/lab/index.html?path=00_start_here.ipynb (Ctrl-C stops)"
+	$(PYTHON) -m http.server $(SITE_PORT) --bind $(SITE_HOST) --directory site
 
 unit: $(STAMP)
 	$(REPLAY) $(BIN)/python -m pytest -q -n auto --dist loadfile --ignore=tests/browser tests

@@ -1,10 +1,11 @@
 """Benchmark: nbval wall time over every notebook against a floor of trivial notebooks.
 
-    python tools/bench.py [--repeat N]
+    python tools/bench.py [--repeat N] [--only nbval|learner]
 
 The floor is as many one-cell notebooks as the course has, each only `import anthropic, helpers`: what
-any notebook costs to start a kernel and import the SDK. Course and floor run alternately, N times each,
-and the medians are compared. Two figures, printed as two lines:
+any notebook costs to start a kernel and import the SDK. Course and floor run alternately, N times each;
+each figure is the median of the N rounds' ratios (a round's runs are back to back, so its ratio holds
+while the machine's load drifts). Two figures, printed as two lines:
 
 - `ratio same-harness`: course / floor, both under the project's harness (its flags, sanitize file, replay);
 - `ratio vs stock floor`: course under the project's harness / floor under plain `pytest --nbval -n auto`
@@ -12,6 +13,11 @@ and the medians are compared. Two figures, printed as two lines:
 
 Every run must report as many passed tests as the notebooks have code cells, or the benchmark stops: a
 run that silently skipped notebooks would flatter the ratio. Prints figures only, never asserts a time.
+
+Then a learner's path, outside the test harness (medians of --repeat): `make lab` from start until
+JupyterLab serves /lab; a stock kernel from start until ready, plus notebook 00's first cell; and
+`helpers.setup()` inside a kernel. The browser edition's figures come from tools/site/bench.py when it
+exists and site/ is built (`make site`); otherwise one line says why they are missing.
 """
 
 from __future__ import annotations
@@ -20,11 +26,16 @@ import argparse
 import json
 import os
 import re
+import secrets
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,32 +83,149 @@ def floor_notebooks(folder: Path, n: int) -> list[Path]:
     return paths
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def lab_ready(timeout: float = 120) -> float:
+    """Seconds from `make lab` until JupyterLab answers /lab with 200; then it is stopped."""
+    token, port = secrets.token_hex(16), free_port()
+    # The learner's command; the port and token by environment, BROWSER=true so no browser tab opens.
+    env = dict(os.environ, JUPYTER_PORT=str(port), JUPYTER_TOKEN=token, BROWSER="true", JUPYTER_PORT_RETRIES="0")
+    url = f"http://127.0.0.1:{port}/lab?token={token}"
+    start = time.perf_counter()
+    proc = subprocess.Popen(["make", "--no-print-directory", "lab"], cwd=ROOT, env=env, start_new_session=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - start < timeout:
+            if proc.poll() is not None:
+                raise SystemExit(f"bench: make lab exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    if answer.status == 200:
+                        return time.perf_counter() - start
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.02)
+        raise SystemExit(f"bench: make lab not ready after {timeout:.0f} s")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # our own session: make, tools/lab.py and the server
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def first_code_cell(path: Path) -> str:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "".join(next(c["source"] for c in cells if c["cell_type"] == "code"))
+
+
+def run_cell(kc: object, code: str) -> float:
+    """Seconds from sending code until the kernel is idle again."""
+    start = time.perf_counter()
+    msg_id = kc.execute(code)  # type: ignore[attr-defined]
+    while True:
+        msg = kc.get_iopub_msg(timeout=60)  # type: ignore[attr-defined]
+        if msg["parent_header"].get("msg_id") == msg_id and msg["content"].get("execution_state") == "idle":
+            return time.perf_counter() - start
+
+
+SETUP_PROBE = (
+    "import time as _t, anthropic, helpers as _h\n_s = _t.perf_counter(); _h.setup('00_start_here')\n"
+    "print('SETUP', _t.perf_counter() - _s)"
+)
+
+
+def kernel_path() -> tuple[float, float, float]:
+    """A stock kernel (as JupyterLab starts one): start to ready, notebook 00's first cell, and setup() alone
+    (in a second kernel, after `import anthropic, helpers`, which the first cell's time includes)."""
+    from jupyter_client.manager import start_new_kernel
+
+    start = time.perf_counter()
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(ROOT / "notebooks"), stderr=subprocess.DEVNULL)
+    ready = time.perf_counter() - start
+    try:
+        cell = run_cell(kc, first_code_cell(ROOT / "notebooks" / "00_start_here.ipynb"))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(ROOT / "notebooks"), stderr=subprocess.DEVNULL)
+    try:
+        msg_id = kc.execute(SETUP_PROBE)
+        setup = None
+        while setup is None:
+            msg = kc.get_iopub_msg(timeout=60)
+            text = msg["content"].get("text", "") if msg["parent_header"].get("msg_id") == msg_id else ""
+            found = re.search(r"SETUP ([\d.e-]+)", text)
+            setup = float(found.group(1)) if found else None
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return ready, cell, setup
+
+
+def site_bench() -> None:
+    """The browser edition's figures, from the script of whoever builds it, once it and the site exist."""
+    script, site = ROOT / "tools" / "site" / "bench.py", ROOT / "site"
+    if not script.is_file():
+        print("browser edition: not measured (tools/site/bench.py does not exist yet)")
+    elif not site.is_dir():
+        print("browser edition: not measured (site/ is not built: make site)")
+    else:
+        subprocess.run([sys.executable, str(script)], cwd=ROOT, check=False)
+
+
+def learner(repeat: int) -> None:
+    labs = [lab_ready() for _ in range(repeat)]
+    paths = [kernel_path() for _ in range(repeat)]
+    ready, cell, setup = (statistics.median(p[i] for p in paths) for i in range(3))
+    print(f"learner: make lab start to ready: {statistics.median(labs):.2f} s ({', '.join(f'{t:.2f}' for t in labs)})")
+    print(f"learner: kernel ready {ready:.2f} s, plus notebook 00's first cell {cell:.2f} s")
+    print(f"learner: helpers.setup() {setup * 1000:.0f} ms")
+    site_bench()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tools/bench.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each, alternating (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each, alternating (default 5)")
+    parser.add_argument("--only", choices=["nbval", "learner"], help="one part only")
     args = parser.parse_args(argv)
+    if args.only != "learner":
+        nbval_ratios(args.repeat)
+    if args.only != "nbval":
+        learner(args.repeat)
+    return 0
+
+
+def nbval_ratios(repeat: int) -> None:
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     times: dict[str, list[float]] = {"course": [], "floor": [], "stock": []}
     with tempfile.TemporaryDirectory() as outside:
         inside = ROOT / ".primer" / "bench"  # git-ignored; inside the project, so its harness applies
         ours = floor_notebooks(inside, len(notebooks))
         stock = floor_notebooks(Path(outside), len(notebooks))
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             times["course"].append(run("course", PROJECT, notebooks, ROOT))
             times["floor"].append(run("floor (project harness)", PROJECT, ours, ROOT))
             times["stock"].append(run("floor (stock nbval)", STOCK, stock, Path(outside)))
         for p in ours:
             p.unlink()
     med = {k: statistics.median(v) for k, v in times.items()}
+    # Each ratio is the median of the rounds' own ratios: course and floor of one round ran back to back, so
+    # a round's ratio holds while the machine's load drifts between rounds.
+    same = statistics.median(c / f for c, f in zip(times["course"], times["floor"], strict=True))
+    stock = statistics.median(c / f for c, f in zip(times["course"], times["stock"], strict=True))
     runs = {k: ", ".join(f"{t:.1f}" for t in v) for k, v in times.items()}
     cells = code_cells(notebooks)
-    print(f"notebooks: {len(notebooks)}, {cells} code cells; {os.cpu_count()} CPUs; medians of {args.repeat}")
+    print(f"notebooks: {len(notebooks)}, {cells} code cells; {os.cpu_count()} CPUs; medians of {repeat}")
     print(f"course under the project harness: {med['course']:.1f} s ({runs['course']})")
     print(f"floor under the project harness:  {med['floor']:.1f} s ({runs['floor']})")
     print(f"floor under stock nbval:          {med['stock']:.1f} s ({runs['stock']})")
-    print(f"ratio same-harness: {med['course'] / med['floor']:.2f}")
-    print(f"ratio vs stock floor: {med['course'] / med['stock']:.2f}")
-    return 0
+    print(f"ratio same-harness: {same:.2f}")
+    print(f"ratio vs stock floor: {stock:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,163 @@
+"""A fork server for nbval kernels: imports what every notebook's kernel imports once, then forks a kernel
+per request, so a notebook's kernel starts with ipykernel, anthropic, numpy and pyplot already loaded.
+
+    python tests/harness/forkserver.py FD      (started by tests/harness/kernel.py, one per pytest process)
+
+FD is one end of an AF_UNIX SOCK_SEQPACKET pair. Each request is a JSON message {argv, env, cwd} with two
+file descriptors (the kernel's stdout and stderr); the answer is {"pid": N} or {"error": "..."}. The server
+itself never runs notebook code: every kernel is a fresh child of the same untouched parent, so no state
+passes from one notebook to the next. POSIX-only (fork); tests/harness/kernel.py decides when to use it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import traceback
+
+# As in the kernel profile: no Lark grammar for a format check no notebook makes.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+# What every kernel imports as it starts (ipykernel.debugger, with debugpy, is 0.4 s of it), and the heavy
+# imports of the notebooks. numpy.random is reseeded in each kernel.
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",
+    "psutil",
+    "anthropic",
+    "numpy",
+    "numpy.random",
+    "matplotlib.pyplot",
+)
+
+
+def preload() -> dict[str, str]:
+    """Import PRELOAD; returns the environment variables those imports set (debugpy sets one), which a
+    kernel that imported them itself would have too."""
+    # What ipykernel sets before a notebook can import matplotlib; the backend itself loads lazily on the
+    # first figure, in the kernel, so matplotlib_inline hooks into that kernel's shell as usual.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    before = dict(os.environ)
+    # debugpy warns on stderr as it loads; nbval sends a kernel's stderr to devnull, so the server does too.
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        for name in PRELOAD:
+            __import__(name)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+    return {k: v for k, v in os.environ.items() if before.get(k) != v}
+
+
+def exit_code(exc: SystemExit) -> int:
+    code = exc.code
+    return code if isinstance(code, int) else (0 if code is None else 1)
+
+
+def run_kernel(request: dict[str, object], out_fd: int, err_fd: int, imported_env: dict[str, str]) -> int:
+    """In the forked child: become what `python -m ipykernel_launcher ARGV` in cwd would be, and run."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the server ignores it; a kernel's subprocesses need it
+    os.setsid()  # its own process group, as jupyter_client's start_new_session, so an interrupt reaches only it
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(out_fd, 1)
+    os.dup2(err_fd, 2)
+    for fd in (null, out_fd, err_fd):
+        os.close(fd)
+    os.chdir(str(request["cwd"]))
+    env = request["env"]
+    assert isinstance(env, dict)
+    os.environ.clear()
+    os.environ.update(env)
+    for key, value in imported_env.items():
+        os.environ.setdefault(key, value)
+    import ipykernel_launcher
+
+    argv = request["argv"]
+    assert isinstance(argv, list)
+    sys.argv = [ipykernel_launcher.__file__, *map(str, argv)]
+    # ipykernel_launcher drops its own first sys.path entry; this server's is its folder. IPython then
+    # puts "" first, as in any kernel.
+    del sys.path[0]
+    import numpy
+
+    numpy.random.seed()  # fresh entropy per kernel, as a new process would have (stdlib random reseeds itself)
+    from ipykernel import kernelapp
+
+    try:
+        kernelapp.launch_new_instance()
+    except SystemExit as exc:
+        return exit_code(exc)
+    return 0
+
+
+def child(sock: socket.socket, request: dict[str, object], fds: list[int], imported_env: dict[str, str]) -> None:
+    code = 1
+    try:
+        sock.close()
+        code = run_kernel(request, fds[0], fds[1], imported_env)
+    except BaseException:  # noqa: BLE001 (a child must never return into the server's loop)
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+        os._exit(code)
+
+
+def serve(sock: socket.socket, imported_env: dict[str, str]) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system, never waited for here
+    children: list[int] = []
+    while True:
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 2)
+        except OSError:
+            break
+        if not msg:
+            break  # the pytest process is gone
+        request = json.loads(msg)
+        if len(fds) != 2:
+            sock.send(json.dumps({"error": f"expected 2 file descriptors, got {len(fds)}"}).encode())
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            child(sock, request, fds, imported_env)
+        for fd in fds:
+            os.close(fd)
+        children.append(pid)
+        sock.send(json.dumps({"pid": pid}).encode())
+    for pid in children:  # kernels left running when pytest went away
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def main(argv: list[str]) -> int:
+    sock = socket.socket(fileno=int(argv[1]))
+    try:
+        imported_env = preload()
+    except Exception as exc:  # noqa: BLE001 (reported to the client, which falls back to normal kernels)
+        sock.send(json.dumps({"error": f"preload failed: {exc!r}"}).encode())
+        return 1
+    if threading.active_count() != 1:  # forking a process with threads is unsafe
+        sock.send(json.dumps({"error": f"{threading.active_count()} threads after preload"}).encode())
+        return 1
+    sock.send(json.dumps({"ready": sorted(PRELOAD)}).encode())
+    serve(sock, imported_env)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
