@@ -29,27 +29,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("course_lab", ROOT / "tools" / "lab.py")
 course_lab = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(course_lab)  # `make lab`'s own options and trust(), so the test sees what learners see
-ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM = os.environ.get("PRIMER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-try:
-    from playwright.sync_api import Page, sync_playwright
-except ImportError:  # pragma: no cover - the skip below says why
-    sync_playwright = None
+if sync_playwright is not None:
+    from playwright.sync_api import Page
 
-pytestmark = [
-    pytest.mark.skipif(sync_playwright is None, reason="BROWSER TEST SKIPPED: playwright is not installed "
-                       "(pip install -r requirements-browser.txt)"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"BROWSER TEST SKIPPED: no Chromium at {CHROMIUM} "
-                       "(as root: apt-get install chromium chromium-driver; or set PRIMER_CHROMIUM)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 def free_port() -> int:

@@ -26,25 +26,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("PRIMER_SITE", ROOT / "site"))
-ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM = os.environ.get("PRIMER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 KERNEL = "@jupyterlite/pyodide-kernel-extension:kernel"
 
-try:
-    from playwright.sync_api import BrowserContext, Page, Route, sync_playwright
-except ImportError:  # pragma: no cover - the skip below says why
-    sync_playwright = None
+if sync_playwright is not None:
+    from playwright.sync_api import BrowserContext, Page, Route
 
 pytestmark = [
-    pytest.mark.skipif(sync_playwright is None, reason="BROWSER TEST SKIPPED: playwright is not installed "
-                       "(pip install -r requirements-browser.txt)"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"BROWSER TEST SKIPPED: no Chromium at {CHROMIUM} "
-                       "(as root: apt-get install chromium chromium-driver; or set PRIMER_CHROMIUM)"),
+    *NEEDS_CHROMIUM,
     pytest.mark.skipif(not (SITE / "jupyter-lite.json").is_file(), reason=f"SITE TEST SKIPPED: no site at {SITE} "
                        "(make site builds it; make browser does so first)"),
 ]
