@@ -11,6 +11,7 @@ passes from one notebook to the next. POSIX-only (fork); tests/harness/kernel.py
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -22,23 +23,100 @@ import traceback
 # As in the kernel profile: no Lark grammar for a format check no notebook makes.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-# What every kernel imports as it starts (ipykernel.debugger, with debugpy, is 0.4 s of it), and the heavy
-# imports of the notebooks. numpy.random is reseeded in each kernel.
+# What every kernel imports as it starts (ipykernel.debugger, with debugpy, is 0.4 s of it), what IPython
+# imports lazily once its shell exists, the notebooks' heavy imports (the SDK's HTTP stack, pyplot, PNG
+# output) and, below, the helpers package. Not ipywidgets or matplotlib_inline: they hook into the running
+# shell as they are imported, so each kernel imports them itself. numpy.random is reseeded in each kernel.
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.debugger",
     "psutil",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.logger",
+    "IPython.core.magics.script",
+    "IPython.core.oinspect",
+    "IPython.core.pylabtools",
+    "IPython.extensions.storemagic",
+    "faulthandler",
+    "tornado.platform.asyncio",
     "anthropic",
+    "anthropic.lib.streaming",
+    "anthropic.lib.tools",
+    "httpcore2",
+    "anyio._backends._asyncio",
+    "truststore",
+    "dotenv",
     "numpy",
     "numpy.random",
     "matplotlib.pyplot",
+    "matplotlib.backends.backend_agg",
+    "PIL.PngImagePlugin",
 )
 
 
+def helpers_modules() -> list[str]:
+    """Every module of the helpers package (each notebook's first cell imports it), but the browser
+    edition's and the command-line entry points."""
+    import pkgutil
+
+    import helpers
+
+    skip = ("helpers.inbrowser", "helpers.gateway.__main__", "helpers.gateway.cli")
+    return [m.name for m in pkgutil.walk_packages(helpers.__path__, "helpers.") if m.name not in skip]
+
+
+def warm_up() -> None:
+    """First-use work that every kernel would otherwise repeat, done once here: the SDK's resources and
+    response parsing (one create and one stream against an in-process transport: no socket, no thread), and
+    one figure drawn to PNG with Agg directly (fonts and text layout; pyplot's state is not touched)."""
+    import io
+
+    import anthropic
+    import httpx2
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    message = {
+        "id": "msg_warm", "type": "message", "role": "assistant", "model": "warm-up",
+        "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn", "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+    text = {"type": "text", "text": ""}
+    events = [
+        {"type": "message_start", "message": {**message, "content": []}},
+        {"type": "content_block_start", "index": 0, "content_block": text},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
+        {"type": "message_stop"},
+    ]
+    sse = "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        if json.loads(request.content).get("stream"):
+            return httpx2.Response(200, content=sse, headers={"content-type": "text/event-stream"})
+        return httpx2.Response(200, json=message)
+
+    transport = httpx2.MockTransport(answer)
+    with anthropic.Anthropic(api_key="warm-up", base_url="http://warm-up.invalid", max_retries=0,
+                             http_client=httpx2.Client(transport=transport)) as client:
+        ask = {"model": "warm-up", "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]}
+        client.messages.create(**ask)
+        with client.messages.stream(**ask) as stream:
+            stream.get_final_message()
+    fig = Figure(figsize=(7.0, 3.6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.set_title("warm-up")
+    ax.plot([0, 1], [0, 1])
+    fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+
+
 def preload() -> dict[str, str]:
-    """Import PRELOAD; returns the environment variables those imports set (debugpy sets one), which a
-    kernel that imported them itself would have too."""
+    """Import PRELOAD and warm up; returns the environment variables those imports set (debugpy sets one),
+    which a kernel that imported them itself would have too."""
     # What ipykernel sets before a notebook can import matplotlib; the backend itself loads lazily on the
     # first figure, in the kernel, so matplotlib_inline hooks into that kernel's shell as usual.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
@@ -47,8 +125,9 @@ def preload() -> dict[str, str]:
     saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 2)
     try:
-        for name in PRELOAD:
+        for name in (*PRELOAD, *helpers_modules()):
             __import__(name)
+        warm_up()
     finally:
         os.dup2(saved, 2)
         os.close(saved)
@@ -154,6 +233,10 @@ def main(argv: list[str]) -> int:
     if threading.active_count() != 1:  # forking a process with threads is unsafe
         sock.send(json.dumps({"error": f"{threading.active_count()} threads after preload"}).encode())
         return 1
+    # What the preload built is never garbage: frozen, a kernel's collections skip it instead of touching
+    # (and so copying) every page the server shares with it.
+    gc.collect()
+    gc.freeze()
     sock.send(json.dumps({"ready": sorted(PRELOAD)}).encode())
     serve(sock, imported_env)
     return 0

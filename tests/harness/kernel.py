@@ -26,6 +26,7 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+import zmq
 from jupyter_client.manager import KernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from nbval.kernel import NbvalKernelspecManager, RunningKernel
@@ -276,6 +277,9 @@ class FastKernel(RunningKernel):
         env = dict(os.environ, IPYTHONDIR=ipython_dir())
         self.km.start_kernel(env=env, stderr=open(os.devnull, "w"), cwd=cwd)  # noqa: SIM115 (as nbval does)
         self.kc = self.km.client()
+        # The client connects before the kernel has bound its ports; zmq retries a refused connection after
+        # RECONNECT_IVL (100 ms by default), which was most of a forked kernel's start.
+        self.kc.context.setsockopt(zmq.RECONNECT_IVL, 5)
         self.kc.start_channels()
         try:
             self.wait_ready(startup_timeout)
