@@ -1,10 +1,14 @@
 """A fork server for nbval kernels: imports what every notebook's kernel imports once, then forks a kernel
 per request, so a notebook's kernel starts with ipykernel, anthropic, numpy and pyplot already loaded.
 
-    python tests/harness/forkserver.py FD      (started by tests/harness/kernel.py, one per pytest process)
+    python tests/harness/forkserver.py FD            (one pytest process's own server)
+    python tests/harness/forkserver.py --listen FD   (one server for a whole pytest run, xdist workers included)
 
-FD is one end of an AF_UNIX SOCK_SEQPACKET pair. Each request is a JSON message {argv, env, cwd} with two
-file descriptors (the kernel's stdout and stderr); the answer is {"pid": N} or {"error": "..."}. The server
+FD is one end of an AF_UNIX SOCK_SEQPACKET pair, or with --listen a listening SOCK_SEQPACKET socket whose
+every connection is a client; then the server stops when its stdin closes (the pytest run that started it
+ended). A client's first message is the server's hello, {"ready": [...], "env": {...}} with the environment
+the preload saw. Each request is a JSON message {argv, env, cwd} with two file descriptors (the kernel's
+stdout and stderr); the answer is {"pid": N} or {"error": "..."}. The server
 itself never runs notebook code: every kernel is a fresh child of the same untouched parent, so no state
 passes from one notebook to the next. POSIX-only (fork); tests/harness/kernel.py decides when to use it.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import selectors
 import signal
 import socket
 import sys
@@ -170,17 +175,24 @@ def run_kernel(request: dict[str, object], out_fd: int, err_fd: int, imported_en
     numpy.random.seed()  # fresh entropy per kernel, as a new process would have (stdlib random reseeds itself)
     from ipykernel import kernelapp
 
+    # parent_handle's default reads JPY_PARENT_PID as the class is defined, in the server's preload, where it
+    # is unset. Given here, the kernel runs its parent poller as usual (its parent being this server, it exits
+    # if the server dies) and does not print the console's "Ctrl-C will not work" note into pytest's output.
+    parent = int(os.environ.get("JPY_PARENT_PID") or 0)
     try:
-        kernelapp.launch_new_instance()
+        kernelapp.IPKernelApp.launch_instance(parent_handle=parent)
     except SystemExit as exc:
         return exit_code(exc)
     return 0
 
 
-def child(sock: socket.socket, request: dict[str, object], fds: list[int], imported_env: dict[str, str]) -> None:
+def child(
+    sockets: list[socket.socket], request: dict[str, object], fds: list[int], imported_env: dict[str, str]
+) -> None:
     code = 1
     try:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         code = run_kernel(request, fds[0], fds[1], imported_env)
     except BaseException:  # noqa: BLE001 (a child must never return into the server's loop)
         traceback.print_exc()
@@ -193,29 +205,69 @@ def child(sock: socket.socket, request: dict[str, object], fds: list[int], impor
         os._exit(code)
 
 
-def serve(sock: socket.socket, imported_env: dict[str, str]) -> None:
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system, never waited for here
-    children: list[int] = []
-    while True:
-        try:
-            msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 20, 2)
-        except OSError:
-            break
-        if not msg:
-            break  # the pytest process is gone
-        request = json.loads(msg)
-        if len(fds) != 2:
-            sock.send(json.dumps({"error": f"expected 2 file descriptors, got {len(fds)}"}).encode())
-            continue
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            child(sock, request, fds, imported_env)
+def handle(conn: socket.socket, sockets: list[socket.socket], imported_env: dict[str, str]) -> int | None:
+    """Answer one request on conn: the forked kernel's pid, or None once the client has gone."""
+    try:
+        msg, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 2)
+    except OSError:
+        return None
+    if not msg:
         for fd in fds:
             os.close(fd)
-        children.append(pid)
-        sock.send(json.dumps({"pid": pid}).encode())
+        return None
+    request = json.loads(msg)
+    if len(fds) != 2:
+        for fd in fds:
+            os.close(fd)
+        conn.send(json.dumps({"error": f"expected 2 file descriptors, got {len(fds)}"}).encode())
+        return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        child(sockets, request, fds, imported_env)
+    for fd in fds:
+        os.close(fd)
+    conn.send(json.dumps({"pid": pid}).encode())
+    return pid
+
+
+def serve(
+    first: socket.socket | None, listener: socket.socket | None, hello: bytes, imported_env: dict[str, str]
+) -> None:
+    """Fork a kernel per request until the only client leaves (first) or stdin closes (listener)."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped by the system, never waited for here
+    children: list[int] = []
+    conns: list[socket.socket] = []
+    sel = selectors.DefaultSelector()
+    if first is not None:
+        first.send(hello)
+        conns.append(first)
+        sel.register(first, selectors.EVENT_READ)
+    if listener is not None:
+        sel.register(listener, selectors.EVENT_READ)
+        sel.register(0, selectors.EVENT_READ)
+    running = True
+    while running:
+        for key, _events in sel.select():
+            if key.fileobj == 0:
+                running = bool(os.read(0, 1 << 10))  # EOF: the pytest run is over
+            elif key.fileobj is listener:
+                conn, _addr = listener.accept()
+                conn.send(hello)
+                conns.append(conn)
+                sel.register(conn, selectors.EVENT_READ)
+            else:
+                conn = key.fileobj
+                assert isinstance(conn, socket.socket)
+                pid = handle(conn, [*conns, *([listener] if listener else [])], imported_env)
+                if pid is None:
+                    sel.unregister(conn)
+                    conns.remove(conn)
+                    conn.close()
+                    running = bool(conns) or listener is not None
+                elif pid:
+                    children.append(pid)
     for pid in children:  # kernels left running when pytest went away
         try:
             os.killpg(pid, signal.SIGKILL)
@@ -224,21 +276,27 @@ def serve(sock: socket.socket, imported_env: dict[str, str]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    sock = socket.socket(fileno=int(argv[1]))
+    shared = argv[1] == "--listen"
+    sock = socket.socket(fileno=int(argv[-1]))
+    env = dict(os.environ)
+
+    def refuse(error: str) -> int:
+        if not shared:  # a shared server just exits: its clients' connections fail and they start their own
+            sock.send(json.dumps({"error": error}).encode())
+        return 1
+
     try:
         imported_env = preload()
     except Exception as exc:  # noqa: BLE001 (reported to the client, which falls back to normal kernels)
-        sock.send(json.dumps({"error": f"preload failed: {exc!r}"}).encode())
-        return 1
+        return refuse(f"preload failed: {exc!r}")
     if threading.active_count() != 1:  # forking a process with threads is unsafe
-        sock.send(json.dumps({"error": f"{threading.active_count()} threads after preload"}).encode())
-        return 1
+        return refuse(f"{threading.active_count()} threads after preload")
     # What the preload built is never garbage: frozen, a kernel's collections skip it instead of touching
     # (and so copying) every page the server shares with it.
     gc.collect()
     gc.freeze()
-    sock.send(json.dumps({"ready": sorted(PRELOAD)}).encode())
-    serve(sock, imported_env)
+    hello = json.dumps({"ready": sorted(PRELOAD), "env": env}).encode()
+    serve(None if shared else sock, sock if shared else None, hello, imported_env)
     return 0
 
 

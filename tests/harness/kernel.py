@@ -5,8 +5,11 @@
   0.2 s IOPub quiet period at start and its 0.1 s polls at stop.
 - Each kernel gets `IPYTHONDIR` of the test-only profile (tests/harness/profile).
 - On Linux each kernel is forked from tests/harness/forkserver.py, which has already imported ipykernel,
-  anthropic, numpy and pyplot; elsewhere (Windows, macOS, whose Python spawns rather than forks), or with
-  PRIMER_TEST_FORK=0, or when the server cannot start, kernels start as usual, and `fork_status()` says why.
+  anthropic, numpy and pyplot. The pytest main process starts one server as it configures (`start_shared`),
+  so its preload runs while xdist's workers start, and every worker connects to it; a process whose
+  environment differs from the server's starts a private one. Elsewhere (Windows, macOS, whose Python
+  spawns rather than forks), or with PRIMER_TEST_FORK=0, or when no server can start, kernels start as
+  usual, and `fork_status()` says why.
 """
 
 from __future__ import annotations
@@ -36,11 +39,19 @@ PROFILE = HERE / "profile" / "ipython_kernel_config.py"
 # Set per kernel by jupyter_client or per test by pytest; anything else that differs from the server's start
 # environment means the preloaded imports may have read another setting, so that kernel starts the usual way.
 PER_KERNEL_ENV = {"JPY_PARENT_PID", "JPY_SESSION_NAME", "PYTEST_CURRENT_TEST"}
+# Set in xdist's workers; the kernel still gets them (its request carries its whole environment).
+PER_KERNEL_ENV |= {"PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID", "COLUMNS", "LINES"}
+# The run's folder (the shared server's socket and the profile), set by the main process for its workers.
+SHARED = "PRIMER_TEST_HARNESS"
 
 
 def ipython_dir() -> str:
-    """A private IPYTHONDIR holding only the test profile, so IPython's runtime files stay out of the repo."""
+    """A private IPYTHONDIR holding only the test profile, so IPython's runtime files stay out of the repo;
+    the run's own (the main process's) where there is one."""
     global _IPYTHONDIR
+    shared = Path(os.environ.get(SHARED, "")) / "ipython"
+    if os.environ.get(SHARED) and (shared / "profile_default").is_dir() and _IPYTHONDIR is None:
+        return str(shared)
     if _IPYTHONDIR is None or not Path(_IPYTHONDIR).is_dir():
         _IPYTHONDIR = tempfile.mkdtemp(prefix="primer-ipython-")
         profile = Path(_IPYTHONDIR) / "profile_default"
@@ -68,19 +79,32 @@ def stable_env(env: dict[str, str]) -> dict[str, str]:
 
 
 class ForkServer:
-    """The client end: one server per pytest process, started on first use, stopped at exit."""
+    """The client end: a connection to the run's shared server at address, or else a private server for this
+    pytest process, started on first use and stopped at exit. `env` is what the server's preload saw."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = stable_env(env)
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.sock = ours
-        cmd = [sys.executable, str(HERE / "forkserver.py"), str(theirs.fileno())]
-        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, pass_fds=[theirs.fileno()])
-        theirs.close()
-        hello = json.loads(self.sock.recv(1 << 16) or b'{"error": "exited"}')
+    def __init__(self, env: dict[str, str], address: str | None = None) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        if address is not None:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                self.sock.connect(address)
+            except OSError:
+                self.sock.close()
+                raise
+        else:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            self.sock = ours
+            cmd = [sys.executable, str(HERE / "forkserver.py"), str(theirs.fileno())]
+            self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, pass_fds=[theirs.fileno()])
+            theirs.close()
+        try:
+            hello = json.loads(self.sock.recv(1 << 20) or b'{"error": "exited"}')
+        except OSError as exc:
+            hello = {"error": str(exc)}
         if "ready" not in hello:
             self.close()
             raise RuntimeError(f"fork server: {hello.get('error')}")
+        self.env = stable_env(hello.get("env", env))
 
     def fork(self, argv: list[str], env: dict[str, str], cwd: str, out: int, err: int) -> int:
         request = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode()
@@ -91,16 +115,61 @@ class ForkServer:
         return int(answer["pid"])
 
     def close(self) -> None:
-        self.sock.close()  # the server sees EOF and exits
+        self.sock.close()  # a private server sees EOF and exits
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_shared() -> None:
+    """In the main pytest process: the run's folder and its fork server, listening before any worker starts
+    (the socket is bound here and handed over, so no client can come too early); workers find it through
+    the SHARED variable they inherit."""
+    global _SHARED_DIR, _SHARED_PROC
+    if _FORK_REASON is not None or _SHARED_PROC is not None:
+        return
+    folder = tempfile.mkdtemp(prefix="primer-harness-")
+    profile = Path(folder) / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    shutil.copy(PROFILE, profile / PROFILE.name)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(str(Path(folder) / "fork.sock"))
+    listener.listen(64)
+    os.environ[SHARED] = folder
+    env = dict(os.environ, IPYTHONDIR=ipython_dir())
+    cmd = [sys.executable, str(HERE / "forkserver.py"), "--listen", str(listener.fileno())]
+    try:
+        _SHARED_PROC = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, pass_fds=[listener.fileno()])
+    finally:
+        listener.close()
+    _SHARED_DIR = folder
+
+
+def stop_shared() -> None:
+    global _SHARED_DIR, _SHARED_PROC
+    if _SHARED_PROC is not None:
+        assert _SHARED_PROC.stdin is not None
+        _SHARED_PROC.stdin.close()  # the server's EOF
         try:
-            self.proc.wait(timeout=5)
+            _SHARED_PROC.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+            _SHARED_PROC.kill()
+            _SHARED_PROC.wait()
+        _SHARED_PROC = None
+    if _SHARED_DIR is not None:
+        shutil.rmtree(_SHARED_DIR, ignore_errors=True)
+        if os.environ.get(SHARED) == _SHARED_DIR:
+            del os.environ[SHARED]
+        _SHARED_DIR = None
 
 
 _SERVER: ForkServer | None = None
 _FORK_REASON: str | None = fork_supported()
+_SHARED_DIR: str | None = None
+_SHARED_PROC: subprocess.Popen[bytes] | None = None
 
 
 def fork_status() -> str:
@@ -115,6 +184,15 @@ def server_for(env: dict[str, str]) -> ForkServer | None:
     global _SERVER, _FORK_REASON
     if _FORK_REASON is not None:
         return None
+    if _SERVER is None and os.environ.get(SHARED):
+        try:
+            server = ForkServer(env, str(Path(os.environ[SHARED]) / "fork.sock"))
+        except (OSError, RuntimeError):
+            server = None  # gone or failed: a private server says why, if it fails too
+        if server is not None and server.env != stable_env(env):
+            server.close()
+        elif server is not None:
+            _SERVER = server
     if _SERVER is None:
         try:
             _SERVER = ForkServer(env)
@@ -139,6 +217,7 @@ def cleanup() -> None:
     """At the end of a pytest process: no fork server left, and the private IPYTHONDIR removed."""
     global _IPYTHONDIR
     stop_server()
+    stop_shared()
     if _IPYTHONDIR is not None:
         shutil.rmtree(_IPYTHONDIR, ignore_errors=True)
         _IPYTHONDIR = None

@@ -6,7 +6,8 @@
   point, so the import fails cleanly (None in sys.modules) and jsonschema leaves that checker out.
   Nothing is uninstalled: `pip check` and `make lab` see the environment as installed.
 - With `--nbval`, nbval's kernels are `tests.harness.kernel.FastKernel`s (profile, no fixed sleeps, forked
-  where it can); nbval's collection, execution and comparison of outputs are nbval's own.
+  where it can, from one server the main process starts at once); nbval's collection, execution and
+  comparison of outputs are nbval's own.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # nbval's IPyNbFile.setup builds its kernel from this name; nbval has no option to choose the class.
     nbval.plugin.RunningKernel = kernel.FastKernel  # type: ignore[misc]
+    if not hasattr(config, "workerinput"):  # the main process: one fork server for the run, preloading now
+        kernel.start_shared()
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
