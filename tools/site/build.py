@@ -242,7 +242,7 @@ def build(out: Path, jupyter: Path) -> dict[str, float]:
         times["pyodide"] = time.monotonic() - t0
         wheels_dir = CACHE / "wheels"
         wheels = index_wheels(wheels_dir)
-        times["wheels"] = time.monotonic() - t0
+        times["wheels"] = time.monotonic() - t0 - sum(times.values())
         ext = jupyter.parent.parent / "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
         kernel_pypi = sorted((ext / "static" / "pypi").glob("*.whl"))
         kernel_pypi = [w for w in kernel_pypi if not w.name.startswith("widgetsnbextension-3.")]
@@ -267,7 +267,8 @@ def build(out: Path, jupyter: Path) -> dict[str, float]:
             sys.stderr.write((work / "lite-build.log").read_text()[-4000:])
             raise SystemExit("make site: jupyter lite build failed (its log is above)") from None
         log.close()
-        times["jupyter lite build"] = time.monotonic() - t0
+        times["jupyter lite build"] = time.monotonic() - t0 - sum(times.values())
+        honour_stop_on_error(built)
         check_site(built, packages)
         if out.exists():
             shutil.rmtree(out)
@@ -276,6 +277,30 @@ def build(out: Path, jupyter: Path) -> dict[str, float]:
         shutil.rmtree(work, ignore_errors=True)
     times["total"] = time.monotonic() - t0
     return times
+
+
+# JupyterLite 0.8's kernel service cancels every queued cell after any error reply (jupyterlite#1671), even
+# for a request sent with stop_on_error false, which is how JupyterLab runs a cell tagged raises-exception.
+# So Run All stopped at each cell that fails on purpose. Two edits to the built bundle make it as JupyterLab:
+# the reply to such a request says so in its metadata, and the service cancels only when it does not.
+STOP_ON_ERROR_PATCHES = (
+    ('content:s});this._sendMessage(n)}async _complete(',
+     'content:s,metadata:!1===t.stop_on_error?{stop_on_error:!1}:{}});this._sendMessage(n)}async _complete('),
+    ('"execute_reply"===e.header.msg_type&&"error"===e.content.status&&"interrupt"!==e.metadata.cause&&',
+     '"execute_reply"===e.header.msg_type&&"error"===e.content.status&&"interrupt"!==e.metadata.cause&&'
+     '!1!==e.metadata.stop_on_error&&'),
+)
+
+
+def honour_stop_on_error(site: Path) -> None:
+    """Apply STOP_ON_ERROR_PATCHES to the built site, each exactly once, or fail naming what is missing."""
+    for old, new in STOP_ON_ERROR_PATCHES:
+        hits = [f for f in sorted((site / "build").glob("*.js")) if old in f.read_text(encoding="utf-8")]
+        count = sum(f.read_text(encoding="utf-8").count(old) for f in hits)
+        if count != 1:
+            raise SystemExit(f"make site: the raises-exception fix expects {old[:60]!r}... once in site/build/*.js, "
+                             f"found {count}; JupyterLite changed: see jupyterlite#1671, update tools/site/build.py")
+        hits[0].write_text(hits[0].read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
 
 def check_site(site: Path, packages: list[str]) -> None:
