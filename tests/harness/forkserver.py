@@ -211,23 +211,21 @@ def handle(conn: socket.socket, sockets: list[socket.socket], imported_env: dict
         msg, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 2)
     except OSError:
         return None
-    if not msg:
-        for fd in fds:
+    try:
+        if not msg:
+            return None
+        request = json.loads(msg)
+        if len(fds) != 2:
+            conn.send(json.dumps({"error": f"expected 2 file descriptors, got {len(fds)}"}).encode())
+            return 0
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            child(sockets, request, fds, imported_env)
+    finally:
+        for fd in fds:  # the child has its own copies
             os.close(fd)
-        return None
-    request = json.loads(msg)
-    if len(fds) != 2:
-        for fd in fds:
-            os.close(fd)
-        conn.send(json.dumps({"error": f"expected 2 file descriptors, got {len(fds)}"}).encode())
-        return 0
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        child(sockets, request, fds, imported_env)
-    for fd in fds:
-        os.close(fd)
     conn.send(json.dumps({"pid": pid}).encode())
     return pid
 

@@ -53,11 +53,15 @@ def ipython_dir() -> str:
     if os.environ.get(SHARED) and (shared / "profile_default").is_dir() and _IPYTHONDIR is None:
         return str(shared)
     if _IPYTHONDIR is None or not Path(_IPYTHONDIR).is_dir():
-        _IPYTHONDIR = tempfile.mkdtemp(prefix="primer-ipython-")
-        profile = Path(_IPYTHONDIR) / "profile_default"
-        profile.mkdir()
-        shutil.copy(PROFILE, profile / PROFILE.name)
+        _IPYTHONDIR = str(with_profile(Path(tempfile.mkdtemp(prefix="primer-ipython-"))))
     return _IPYTHONDIR
+
+
+def with_profile(ipython: Path) -> Path:
+    """ipython, made an IPYTHONDIR whose default profile is the test profile."""
+    (ipython / "profile_default").mkdir(parents=True)
+    shutil.copy(PROFILE, ipython / "profile_default" / PROFILE.name)
+    return ipython
 
 
 _IPYTHONDIR: str | None = None
@@ -117,11 +121,16 @@ class ForkServer:
     def close(self) -> None:
         self.sock.close()  # a private server sees EOF and exits
         if self.proc is not None:
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            reap(self.proc)
+
+
+def reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for a fork server that has been told to stop; kill it after 5 s."""
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def start_shared() -> None:
@@ -132,9 +141,7 @@ def start_shared() -> None:
     if _FORK_REASON is not None or _SHARED_PROC is not None:
         return
     folder = tempfile.mkdtemp(prefix="primer-harness-")
-    profile = Path(folder) / "ipython" / "profile_default"
-    profile.mkdir(parents=True)
-    shutil.copy(PROFILE, profile / PROFILE.name)
+    with_profile(Path(folder) / "ipython")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(str(Path(folder) / "fork.sock"))
     listener.listen(64)
@@ -153,11 +160,7 @@ def stop_shared() -> None:
     if _SHARED_PROC is not None:
         assert _SHARED_PROC.stdin is not None
         _SHARED_PROC.stdin.close()  # the server's EOF
-        try:
-            _SHARED_PROC.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            _SHARED_PROC.kill()
-            _SHARED_PROC.wait()
+        reap(_SHARED_PROC)
         _SHARED_PROC = None
     if _SHARED_DIR is not None:
         shutil.rmtree(_SHARED_DIR, ignore_errors=True)
