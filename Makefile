@@ -67,13 +67,15 @@ $(ROOM_STAMP): requirements-room.txt
 
 # JupyterLab in headless Chromium: notebook 03's widget and notebook 05's stream (screenshots in artifacts/);
 # then the browser edition (make site) with every notebook run in its Pyodide kernel.
-browser: $(BROWSER_STAMP) site
+browser: $(BROWSER_STAMP) $(STAMP) $(SITE_STAMP)
+	@$(MAKE) --no-print-directory site CDN=
 	@if [ -f $(DEPS).started ]; then n=0; while [ ! -f $(DEPS).done ] && [ $$n -lt 900 ]; do sleep 1; n=$$((n+1)); done; \
 	  cat $(DEPS).log; rm -f $(DEPS).started $(DEPS).done $(DEPS).log; else tools/browser_deps.sh; fi
 	PRIMER_MODE=replay $(BIN)/python -m pytest -q -rs -p no:cacheprovider tests/browser
 
 # The browser edition: the whole course as a static JupyterLite site in site/ (git-ignored), replay only,
 # nothing to install for whoever opens it (tools/site/build.py). Its build tools live in .venv/site.
+# CDN=1: figures too, where the page can reach Pyodide's CDN (matplotlib is fetched from it when a cell draws).
 SITE_VENV := $(VENV)/site
 SITE_STAMP := $(SITE_VENV)/.installed
 SITE_HOST ?= 127.0.0.1
@@ -85,7 +87,7 @@ $(SITE_STAMP): requirements-site.txt
 	@touch $(SITE_STAMP)
 
 site: $(STAMP) $(SITE_STAMP)
-	$(BIN)/python tools/site/build.py --jupyter $(SITE_VENV)/bin/jupyter
+	$(BIN)/python tools/site/build.py --jupyter $(SITE_VENV)/bin/jupyter $(if $(filter 1,$(CDN)),--matplotlib-from-cdn)
 
 # Serve site/ as it is (built first if missing); SITE_HOST=0.0.0.0 for a workshop room (WORKSHOP.md).
 serve-site:
