@@ -11,6 +11,9 @@ while the machine's load drifts). Two figures, printed as two lines:
 - `ratio vs stock floor`: course under the project's harness / floor under plain `pytest --nbval -n auto`
   as installed, from a folder outside the project (no conftest, no sanitize file).
 
+Then what the course's cells cost by themselves (the sum of pytest's durations for each cell's call, kernel
+starts excluded) and the lowest `ratio same-harness` that sum allows on this machine's workers.
+
 Every run must report as many passed tests as the notebooks have code cells, or the benchmark stops: a
 run that silently skipped notebooks would flatter the ratio. Prints figures only, never asserts a time.
 
@@ -49,11 +52,16 @@ def code_cells(paths: list[Path]) -> int:
     return sum(1 for p in paths for c in json.loads(p.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code")
 
 
-def run(label: str, flags: list[str], paths: list[Path], cwd: Path) -> float:
-    """One nbval run; exits unless pytest passed exactly one test per code cell."""
+CELL_TIME = re.compile(r"^([\d.]+)s call\s+\S+\.ipynb::Cell \d+$", re.M)
+
+
+def run(label: str, flags: list[str], paths: list[Path], cwd: Path, cells: list[float] | None = None) -> float:
+    """One nbval run; exits unless pytest passed exactly one test per code cell. With `cells`, appends the
+    summed time of the cells themselves (pytest's durations of each cell's call, kernel start excluded)."""
     env = dict(os.environ, PRIMER_MODE="replay", PRIMER_REPLAY_SPEED="0")
     env.pop("PRIMER_GATEWAY_URL", None)
-    cmd = [sys.executable, "-m", "pytest", f"--rootdir={cwd}", *flags, *map(str, paths)]
+    extra = ["--durations=0", "-vvv"] if cells is not None else []  # -vvv with -q: every duration, however small
+    cmd = [sys.executable, "-m", "pytest", f"--rootdir={cwd}", *flags, *extra, *map(str, paths)]
     start = time.perf_counter()
     out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -62,6 +70,11 @@ def run(label: str, flags: list[str], paths: list[Path], cwd: Path) -> float:
     if out.returncode != 0 or not passed or int(passed.group(1)) != want:
         got = passed.group(1) if passed else "none"
         raise SystemExit(f"bench: {label}: {got} passed, expected {want} (one per code cell)\n{out.stdout[-1500:]}")
+    if cells is not None:
+        found = CELL_TIME.findall(out.stdout)
+        if len(found) != want:
+            raise SystemExit(f"bench: {label}: {len(found)} cell durations printed, expected {want}")
+        cells.append(sum(map(float, found)))
     return elapsed
 
 
@@ -203,12 +216,13 @@ def main(argv: list[str] | None = None) -> int:
 def nbval_ratios(repeat: int) -> None:
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     times: dict[str, list[float]] = {"course": [], "floor": [], "stock": []}
+    cell_sums: list[float] = []
     with tempfile.TemporaryDirectory() as outside:
         inside = ROOT / ".primer" / "bench"  # git-ignored; inside the project, so its harness applies
         ours = floor_notebooks(inside, len(notebooks))
         stock = floor_notebooks(Path(outside), len(notebooks))
         for _ in range(repeat):
-            times["course"].append(run("course", PROJECT, notebooks, ROOT))
+            times["course"].append(run("course", PROJECT, notebooks, ROOT, cell_sums))
             times["floor"].append(run("floor (project harness)", PROJECT, ours, ROOT))
             times["stock"].append(run("floor (stock nbval)", STOCK, stock, Path(outside)))
         for p in ours:
@@ -226,6 +240,13 @@ def nbval_ratios(repeat: int) -> None:
     print(f"floor under stock nbval:          {med['stock']:.1f} s ({runs['stock']})")
     print(f"ratio same-harness: {same:.2f}")
     print(f"ratio vs stock floor: {stock:.2f}")
+    # What the course's own cells cost, kernel starts excluded: on W workers no harness can run them in less
+    # than their sum / W, so course / floor cannot go below (floor + sum / W) / floor.
+    workers = os.cpu_count() or 1
+    cell_sum = statistics.median(cell_sums)
+    bound = statistics.median((f + c / workers) / f for f, c in zip(times["floor"], cell_sums, strict=True))
+    print(f"course cells alone: {cell_sum:.1f} s summed over {cells} cells (median; pytest's call durations); on "
+          f"{workers} workers at least {cell_sum / workers:.1f} s beyond the floor: ratio same-harness >= {bound:.2f}")
 
 
 if __name__ == "__main__":
