@@ -119,7 +119,19 @@ def _speed_zero(r: Route) -> None:
 
 
 @pytest.fixture(scope="module")
-def context(origin: str) -> Iterator[tuple[BrowserContext, list[str]]]:
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module: Playwright's sync API allows one instance at a time."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def context(origin: str, browser: Any) -> Iterator[tuple[BrowserContext, list[str]]]:
     """A browser context whose every request is checked: outside the origin it is refused and noted."""
     outside: list[str] = []
 
@@ -133,15 +145,12 @@ def context(origin: str) -> Iterator[tuple[BrowserContext, list[str]]]:
         else:
             r.continue_()
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            ctx = browser.new_context(service_workers="block", viewport={"width": 1400, "height": 1000})
-            ctx.route("**/*", route)
-            yield ctx, outside
-        finally:
-            browser.close()
+    ctx = browser.new_context(service_workers="block", viewport={"width": 1400, "height": 1000})
+    ctx.route("**/*", route)
+    try:
+        yield ctx, outside
+    finally:
+        ctx.close()
     assert outside == [], f"requests outside the site's origin: {outside[:10]}"
 
 
@@ -342,7 +351,8 @@ def cdn_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_with_cdn_1_a_figure_cell_asks_the_cdn_for_matplotlib_and_says_why_when_it_cannot(cdn_site: Path) -> None:
+def test_with_cdn_1_a_figure_cell_asks_the_cdn_for_matplotlib_and_says_why_when_it_cannot(cdn_site: Path,
+                                                                                         browser: Any) -> None:
     build = _site_build()
     stock = build.stock_lock()["packages"]
     lock = json.loads((cdn_site / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
@@ -373,10 +383,8 @@ def test_with_cdn_1_a_figure_cell_asks_the_cdn_for_matplotlib_and_says_why_when_
                 (asked if url.startswith(build.CDN) else outside).append(url)
                 r.abort("internetdisconnected")  # as on a page offline
 
-        p = stack.enter_context(sync_playwright())
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        stack.callback(browser.close)
         ctx = browser.new_context(service_workers="block")
+        stack.callback(ctx.close)
         ctx.route("**/*", route)
         page = ctx.new_page()
         page.goto(f"{origin}/lab/index.html")
