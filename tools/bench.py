@@ -11,7 +11,7 @@ while the machine's load drifts). Two figures, printed as two lines:
 - `ratio vs stock floor`: course under the project's harness / floor under plain `pytest --nbval -n auto`
   as installed, from a folder outside the project (no conftest, no sanitize file).
 
-Then what the course's cells cost by themselves (the sum of pytest's durations for each cell's call, kernel
+Then what the course's cells cost by themselves (the sum of pytest's call times for each cell, kernel
 starts excluded) and the lowest `ratio same-harness` that sum allows on this machine's workers.
 
 Every run must report as many passed tests as the notebooks have code cells, or the benchmark stops: a
@@ -30,6 +30,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -40,6 +41,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
 XDIST = ["-n", "auto", "--dist", "loadfile"]
@@ -52,15 +54,14 @@ def code_cells(paths: list[Path]) -> int:
     return sum(1 for p in paths for c in json.loads(p.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code")
 
 
-CELL_TIME = re.compile(r"^([\d.]+)s call\s+\S+\.ipynb::Cell \d+$", re.M)
-
-
 def run(label: str, flags: list[str], paths: list[Path], cwd: Path, cells: list[float] | None = None) -> float:
     """One nbval run; exits unless pytest passed exactly one test per code cell. With `cells`, appends the
-    summed time of the cells themselves (pytest's durations of each cell's call, kernel start excluded)."""
+    summed time of the cells themselves (pytest's call time of each cell, kernel start excluded)."""
     env = dict(os.environ, PRIMER_MODE="replay", PRIMER_REPLAY_SPEED="0")
     env.pop("PRIMER_GATEWAY_URL", None)
-    extra = ["--durations=0", "-vvv"] if cells is not None else []  # -vvv with -q: every duration, however small
+    report = Path(tempfile.mkdtemp()) / "cells.xml"
+    # Each cell's call time in milliseconds (--durations rounds to 10 ms, as much as a small cell takes).
+    extra = [f"--junitxml={report}", "-o", "junit_duration_report=call"] if cells is not None else []
     cmd = [sys.executable, "-m", "pytest", f"--rootdir={cwd}", *flags, *extra, *map(str, paths)]
     start = time.perf_counter()
     out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
@@ -71,10 +72,11 @@ def run(label: str, flags: list[str], paths: list[Path], cwd: Path, cells: list[
         got = passed.group(1) if passed else "none"
         raise SystemExit(f"bench: {label}: {got} passed, expected {want} (one per code cell)\n{out.stdout[-1500:]}")
     if cells is not None:
-        found = CELL_TIME.findall(out.stdout)
+        found = [float(case.get("time", "nan")) for case in ElementTree.parse(report).iter("testcase")]
+        shutil.rmtree(report.parent)
         if len(found) != want:
-            raise SystemExit(f"bench: {label}: {len(found)} cell durations printed, expected {want}")
-        cells.append(sum(map(float, found)))
+            raise SystemExit(f"bench: {label}: {len(found)} cell times reported, expected {want}")
+        cells.append(sum(found))
     return elapsed
 
 
@@ -245,7 +247,7 @@ def nbval_ratios(repeat: int) -> None:
     workers = os.cpu_count() or 1
     cell_sum = statistics.median(cell_sums)
     bound = statistics.median((f + c / workers) / f for f, c in zip(times["floor"], cell_sums, strict=True))
-    print(f"course cells alone: {cell_sum:.1f} s summed over {cells} cells (median; pytest's call durations); on "
+    print(f"course cells alone: {cell_sum:.1f} s summed over {cells} cells (median; pytest's call times); on "
           f"{workers} workers at least {cell_sum / workers:.1f} s beyond the floor: ratio same-harness >= {bound:.2f}")
 
 

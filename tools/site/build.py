@@ -67,6 +67,7 @@ CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"  # Pyodide's 
 FROM_CDN = ("matplotlib",)  # with --matplotlib-from-cdn: these and their dependencies, fetched when needed
 KERNEL = "@jupyterlite/pyodide-kernel-extension:kernel"  # the kernel's settings in jupyter-lite.json
 CACHE = ROOT / ".primer" / "site-build"  # git-ignored; pip's and npm's caches make a fresh clone's build quick
+TGZ = CACHE / f"pyodide-{PYODIDE_VERSION}.tgz"  # the npm package, as `npm pack` writes it
 
 
 def _run(cmd: list[str], **kw: object) -> None:
@@ -75,7 +76,7 @@ def _run(cmd: list[str], **kw: object) -> None:
 
 def pyodide_core(dest: Path) -> Path:
     """The npm package's files (wasm, stdlib, pyodide.mjs, the stock lock) extracted under `dest`."""
-    tgz = CACHE / f"pyodide-{PYODIDE_VERSION}.tgz"
+    tgz = TGZ
     if not tgz.is_file():
         CACHE.mkdir(parents=True, exist_ok=True)
         npm = shutil.which("npm")
@@ -96,8 +97,7 @@ def pyodide_core(dest: Path) -> Path:
 
 def stock_lock() -> dict:
     """The lock shipped in the npm package (every package of Pyodide's distribution), from the build cache."""
-    tgz = CACHE / f"pyodide-{PYODIDE_VERSION}.tgz"
-    with tarfile.open(tgz) as tar:
+    with tarfile.open(TGZ) as tar:
         member = tar.extractfile("package/pyodide-lock.json")
         assert member is not None
         return json.loads(member.read().decode("utf-8"))
@@ -279,7 +279,7 @@ def write_lock(stock_lock: Path, wheels: list[Path], out_dir: Path, cdn: bool = 
             "imports": imports, "depends": sorted(d for d in set(deps) if d in keep),
             "unvendored_tests": False, "shared_library": False,
         }
-    stock = json.loads(json.dumps(lock))
+    stock = dict(lock)  # keeps the stock packages: the site's replace them below, and entries are copied
     lock["packages"] = packages
     if cdn:
         with_cdn_packages(lock, stock, also_imports=drawing_modules())
