@@ -43,7 +43,6 @@ __all__ = [
     "AsyncReplayTransport",
     "register",
     "degraded_sentence",
-    "from_cdn",
     "curl_request",
 ]
 
@@ -212,27 +211,10 @@ _missing_names: dict[str, str] = {}  # names a degraded cell would have bound ->
 _current_cell: list[str] = [""]
 
 
-_FROM_CDN = "which this site fetches from Pyodide's CDN when a cell needs it, and the page could not reach the CDN"
-
-
-def from_cdn(module: str) -> bool:
-    """Whether this site's lock fetches `module`'s package from a CDN (`make site CDN=1`), so a missing
-    module means the page could not reach it rather than a site without it."""
-    try:
-        import pyodide_js  # type: ignore[import-not-found]  # only in Pyodide
-
-        entry = getattr(pyodide_js.lockfile.packages, module, None)
-        return entry is not None and "://" in str(entry.file_name)
-    except Exception:  # noqa: BLE001 - outside Pyodide, or a Pyodide without the lockfile attribute
-        return False
-
-
 def degraded_sentence(why: str, name: str | None = None) -> str:
     """The one sentence a degraded cell shows. `why` is a key of the reasons (the missing module, or
     "threads"); `name` is set when the cell only uses something a degraded cell above would have made."""
     reason = _WHY.get(why, f"This cell needs {why}, which the browser edition does not include")
-    if why in ("matplotlib", "numpy") and from_cdn(why):
-        reason = reason.split(", which", 1)[0] + ", " + _FROM_CDN
     if name is not None:
         reason = f"This cell uses `{name}`, which a cell above could not make: " + reason[0].lower() + reason[1:]
     return f"{reason}; {_ELSEWHERE}."

@@ -218,27 +218,6 @@ def test_the_stored_figure_is_shown_for_an_unchanged_cell(shell: Any, tmp_path: 
     assert "The figure stored with the notebook" in capsys.readouterr().out and len(shown) == 1
 
 
-def test_a_site_that_fetches_matplotlib_from_the_cdn_says_the_page_could_not_reach_it(
-        shell: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from types import SimpleNamespace
-
-    def lock(file_name: str) -> SimpleNamespace:  # pyodide_js.lockfile as a page's kernel sees it
-        entry = SimpleNamespace(file_name=file_name)
-        return SimpleNamespace(lockfile=SimpleNamespace(packages=SimpleNamespace(matplotlib=entry, numpy=entry)))
-
-    monkeypatch.setitem(sys.modules, "pyodide_js", lock("https://cdn.jsdelivr.net/pyodide/v1/full/m.whl"))
-    assert inbrowser.from_cdn("matplotlib") and not inbrowser.from_cdn("jsonschema")
-    shell.run_cell("import matplotlib.pyplot as plt")
-    said = capsys.readouterr().out
-    assert "draws a figure with matplotlib, which this site fetches from Pyodide's CDN" in said, said
-    assert "could not reach the CDN" in said and said.count(".") == 1 and shell.shown == []
-    monkeypatch.setitem(sys.modules, "pyodide_js", lock("matplotlib-3.10.8-cp314-cp314-x.whl"))  # a local wheel
-    assert not inbrowser.from_cdn("matplotlib")
-    assert "does not include" in inbrowser.degraded_sentence("matplotlib")
-    monkeypatch.setitem(sys.modules, "pyodide_js", None)  # not in Pyodide at all
-    assert not inbrowser.from_cdn("matplotlib")
-
-
 # --- setup() as in Pyodide -------------------------------------------------------------------------
 
 

@@ -281,7 +281,7 @@ def test_settings_left_out_where_the_default_does_not_suit(task: str) -> None:
 
 
 def test_unpinned_sampling_request_gets_the_400_live_gives() -> None:
-    from anthropic._constants import ANTHROPIC_API_VERSION
+    ANTHROPIC_API_VERSION = anthropic.Anthropic(api_key="x").default_headers["anthropic-version"]  # the SDK's own
 
     kwargs = {
         "model": HAIKU,  # the course's: the recording follows a switch
@@ -298,7 +298,7 @@ def test_unpinned_sampling_request_gets_the_400_live_gives() -> None:
 
 
 def test_every_sampling_exchange_is_pinned_or_refused() -> None:
-    from anthropic._constants import ANTHROPIC_API_VERSION
+    ANTHROPIC_API_VERSION = anthropic.Anthropic(api_key="x").default_headers["anthropic-version"]  # the SDK's own
 
     for e in RECORDING.exchanges:
         body = e.request.body

@@ -306,7 +306,7 @@ def test_recording_holds_structured_outputs_and_the_tool_runner_as_the_sdk_sends
 
 
 def test_the_parse_request_is_what_the_sdk_builds_from_the_notebooks_model():
-    from anthropic.lib._parse._transform import transform_schema
+    from anthropic import transform_schema
     from pydantic import BaseModel
 
     class Contact(BaseModel):

@@ -1,5 +1,6 @@
-"""Generate the README's table of contents and each notebook's navigation line from the notebooks, and
-the full-run cost that README.md and notebook 00 quote from the recordings (what `make cost` prints).
+"""Generate the README's table of contents and each notebook's navigation line from the notebooks (with the
+SDK version its outputs were made with, read from the lock), and the full-run cost that README.md and
+notebook 00 quote from the recordings (what `make cost` prints).
 
     python tools/toc.py          rewrite README.md's contents and cost, notebook 00's cost and every
                                  notebook's last (nav) cell
@@ -21,6 +22,7 @@ import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lock import locked_version  # noqa: E402
 from normalize import NOTEBOOKS, ROOT, dumps, normalize  # noqa: E402
 
 sys.path.insert(0, str(ROOT))  # this checkout's helpers, not another one's editable install
@@ -71,7 +73,9 @@ def nav_line(items: list[tuple[Path, dict, str]], i: int) -> str:
     if i + 1 < len(items):
         nxt = items[i + 1]
         parts.append(f"[{nxt[2]} →]({nxt[0].name})")
-    return f"{NAV}\n" + " | ".join(parts)
+    sdk = locked_version("anthropic")
+    sdk_line = f"<sub>Outputs stored with anthropic {sdk}, the SDK version `requirements.txt` locks.</sub>"
+    return f"{NAV}\n" + " | ".join(parts) + "\n\n" + sdk_line
 
 
 def contents_cell(items: list[tuple[Path, dict, str]]) -> str:

@@ -10,19 +10,11 @@ figure cells say why they do not run and show the stored figure. Every request a
 makes is checked: those outside the origin are refused and fail the test. Prints the site's size and the
 time to the first executed cell (a benchmark, never asserted). Skipped, loudly, without Chromium,
 Playwright or a built site (`make site`).
-
-`make site CDN=1` is built too, into a temporary folder, with Pyodide's CDN refused as on a page offline:
-a cell that draws (directly, or through a helpers module) makes the kernel ask for exactly matplotlib's
-closure at its URLs in the lock, then shows the stored figure and says the CDN could not be reached.
-Nothing here reaches the CDN itself (no machine of this project can), so matplotlib drawing in a page is
-not exercised; tests/test_site_build.py checks the lock's URLs and hashes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import importlib.util
 import json
 import os
 import re
@@ -65,13 +57,6 @@ EXPECTED = {  # notebook -> kinds of degradation it must show at least once
 # As tests/sanitize.cfg: what differs between any two runs, and the SDK's release number.
 SANITIZE = [(re.compile(r"at 0x[0-9a-fA-F]+"), "at 0xADDRESS"),
             (re.compile(r"anthropic 2\.\d+\.\d+"), "anthropic 2.N.N")]
-
-
-def _site_build() -> Any:
-    spec = importlib.util.spec_from_file_location("site_build", ROOT / "tools" / "site" / "build.py")
-    module = importlib.util.module_from_spec(spec)  # tools/site is not a package: `site` is the stdlib's name
-    spec.loader.exec_module(module)
-    return module
 
 
 def size_of(folder: Path) -> int:
@@ -332,79 +317,3 @@ def test_a_learner_runs_notebook_03_in_the_page(context: tuple[BrowserContext, l
     page.screenshot(path=str(ARTIFACTS / "site_03_explorer.png"), full_page=False)
     assert view.inner_text() != before
     page.close()
-
-
-# Runs code strings one after another in `kernel` and returns what each sent, as RUN_NOTEBOOK does.
-RUN_CODE = RUN_NOTEBOOK.replace("async (name) => {", "async (sources) => {").replace(
-    "const nb = (await app.serviceManager.contents.get(name, {content: true})).content;",
-    "const nb = {cells: sources.map(s => ({cell_type: 'code', source: s, outputs: []}))};")
-
-
-@pytest.fixture(scope="module")
-def cdn_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`make site CDN=1`, built by tools/site/build.py into a temporary folder."""
-    jupyter = ROOT / ".venv" / "site" / "bin" / "jupyter"
-    if not jupyter.is_file():
-        pytest.skip(f"SITE TEST SKIPPED: no {jupyter} (make site installs it)")
-    out = tmp_path_factory.mktemp("cdn") / "site"
-    _site_build().build(out, jupyter, cdn=True)
-    return out
-
-
-def test_with_cdn_1_a_figure_cell_asks_the_cdn_for_matplotlib_and_says_why_when_it_cannot(cdn_site: Path,
-                                                                                         browser: Any) -> None:
-    build = _site_build()
-    stock = build.stock_lock()["packages"]
-    lock = json.loads((cdn_site / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
-    closure, todo = set(), ["matplotlib"]
-    while todo:
-        name = todo.pop()
-        if name not in closure:
-            closure.add(name)
-            todo.extend(stock[name]["depends"])
-    remote = {n: e for n, e in lock.items() if "://" in e["file_name"]}
-    local = set(lock) - set(remote)
-    assert set(remote) == closure - local and "matplotlib" in remote
-    assert all(e["file_name"] == build.CDN + stock[n]["file_name"] and e["sha256"] == stock[n]["sha256"]
-               for n, e in remote.items()), "each CDN file as Pyodide's own lock names it, with its sha256"
-
-    asked, outside = [], []
-    with contextlib.ExitStack() as stack:
-        origin = stack.enter_context(contextlib.contextmanager(_serve)(cdn_site))
-
-        def route(r: Route) -> None:
-            url = r.request.url
-            mine = url == origin or url.startswith(origin + "/")
-            if mine and url.split("?", 1)[0].endswith("/jupyter-lite.json"):
-                _speed_zero(r)
-            elif mine:
-                r.continue_()
-            else:
-                (asked if url.startswith(build.CDN) else outside).append(url)
-                r.abort("internetdisconnected")  # as on a page offline
-
-        ctx = browser.new_context(service_workers="block")
-        stack.callback(ctx.close)
-        ctx.route("**/*", route)
-        page = ctx.new_page()
-        page.goto(f"{origin}/lab/index.html")
-        page.wait_for_function("() => { const s = window.jupyterapp && window.jupyterapp.serviceManager.kernelspecs"
-                               ".specs; return !!(s && s.kernelspecs && s.kernelspecs.python); }",
-                               timeout=60_000, polling=100)
-        page.evaluate(START_KERNEL)
-        assert asked == [], f"the kernel fetched from the CDN at start: {asked}"
-        nb = json.loads((ROOT / "notebooks" / "04_tool_use.ipynb").read_text(encoding="utf-8"))
-        code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-        assert "from helpers.tool_use import flow_figure" in code[1]  # draws through helpers, no matplotlib import
-        cells = page.evaluate(RUN_CODE, [code[0], code[1]])  # a helpers module that draws names matplotlib
-        by_helpers = {u.split("?", 1)[0] for u in asked}
-        cells += page.evaluate(RUN_CODE, ["import matplotlib.pyplot as plt"])
-    assert outside == [], f"requests to neither the site nor Pyodide's CDN: {outside[:10]}"
-    assert by_helpers == {build.CDN + stock[n]["file_name"] for n in remote}, by_helpers
-    assert len(asked) == 2 * len(remote), "a direct import asks again: nothing is cached from a failed fetch"
-    for c in cells[1:]:
-        said = "".join(o["text"] for o in c["outputs"] if o["output_type"] == "stream")
-        assert c["status"] == "ok" and not [o for o in c["outputs"] if o["output_type"] == "error"], c
-        assert "draws a figure with matplotlib, which this site fetches from Pyodide's CDN" in said, said
-        assert "could not reach the CDN" in said
-    assert any("image/png" in o.get("mimes", []) for o in cells[1]["outputs"]), "the stored figure is shown"

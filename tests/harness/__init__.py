@@ -1,4 +1,4 @@
-"""The test harness for nbval: a test-only kernel profile, no fixed sleeps, and preloaded (forked) kernels.
+"""The test harness for nbval: the rfc3987 block and a test-only kernel profile (tests/harness/plugin.py).
 
 Loaded by pytest through `-p tests.harness.plugin` (pyproject.toml); learners' `make lab` never sees it.
 """

@@ -5,7 +5,7 @@ primer's temperature table.
 
 Every request that carries a sampling parameter is recorded twice, told apart by `match_headers`: pinned to
 `anthropic-version: 2023-06-01` it is answered as the API answers that version, and with the version the
-installed SDK sends by default (read from its source, `anthropic._constants.ANTHROPIC_API_VERSION`) it gets
+installed SDK sends by default (a client's public `default_headers`) it gets
 the 400 that version gives, so replay answers the unpinned request as live does.
 
 The sampling requests go to claude-haiku-4-5 (the cheapest of the course's models that still accepts
@@ -15,12 +15,13 @@ like; they are not output of Claude. Identical requests are answered in recorded
 
 import json
 
-from anthropic._constants import ANTHROPIC_API_VERSION
+import anthropic
 from authoring import error_exchange, message_exchange, recording
 
 from helpers.models import HAIKU as MODEL
 from helpers.models import OPUS
 
+ANTHROPIC_API_VERSION = anthropic.Anthropic(api_key="unused").default_headers["anthropic-version"]
 PINNED = {"anthropic-version": "2023-06-01"}
 DEFAULT = {"anthropic-version": ANTHROPIC_API_VERSION}
 SAMPLING = ("temperature", "top_p", "top_k")

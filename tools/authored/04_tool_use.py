@@ -266,7 +266,7 @@ CONTACT = {
 def structured():
     """Section 5b: JSON outputs. The schemas are what the notebook's cells send: the contact tool's schema with
     additionalProperties false, and the SDK's own transform of the notebook's Pydantic model."""
-    from anthropic.lib._parse._transform import transform_schema
+    from anthropic import transform_schema
     from pydantic import BaseModel
 
     class Contact(BaseModel):  # the notebook's model, field for field

@@ -6,21 +6,14 @@ wasm wheels, the rest is pure Python), plus `helpers` as a wheel that also holds
 notebooks' data files. The site's Pyodide lock lists exactly those wheels (sha256 recomputed) and the
 kernel loads all of them at start, with piplite's PyPI fallback off: the site requests nothing from any
 host but its own. Downloads come from pip's and npm's caches after the first build; the build itself runs
-`jupyter lite build` from `.venv/site` (requirements-site.txt) into a fresh folder that replaces site/.
+`jupyter lite build` from `.venv/site` (requirements/site.txt) into a fresh folder that replaces site/.
 
-With `--matplotlib-from-cdn` (`make site CDN=1`) the lock also lists matplotlib and what it depends on as
-Pyodide's own distribution ships them: the stock lock's entries, each file named by its absolute URL on
-Pyodide's CDN and kept with its sha256, which Pyodide checks (subresource integrity) before it installs a
-byte. None is loaded at start: the kernel fetches them when a cell imports matplotlib, or a helpers module
-that draws. A page that cannot reach the CDN shows the stored figure and says why.
-
-    python tools/site/build.py [--out site] [--jupyter .venv/site/bin/jupyter] [--matplotlib-from-cdn]
+    python tools/site/build.py [--out site] [--jupyter .venv/site/bin/jupyter]
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import base64
 import hashlib
 import json
@@ -38,7 +31,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-__all__ = ["build", "PYODIDE_VERSION", "ROOTS", "CDN", "with_cdn_packages", "drawing_modules", "stock_lock"]
+__all__ = ["build", "PYODIDE_VERSION", "ROOTS"]
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -51,10 +44,8 @@ ROOTS = (
     "micropip", "piplite", "ipykernel", "pyodide-kernel", "comm", "jedi", "ipython", "widgetsnbextension",
     "ipywidgets", "claude-api-primer", "anthropic", "python-dotenv", "filelock", "httpx2-jsfetch", "mistune",
 )
-# Downloaded from the index; the SDK's own pins come from the course's .venv (same versions as nbval's run).
+# Downloaded from the index at the versions requirements.txt locks for Pyodide's platform (_lock_pins).
 INDEX_REQUIREMENTS = ("micropip", "ipython", "jedi", "comm", "ipywidgets", "mistune", "httpx2-jsfetch")
-PINNED_FROM_VENV = ("anthropic", "python-dotenv", "filelock", "pydantic", "pydantic-core", "jiter", "httpx2",
-                    "httpcore2", "anyio", "mistune", "ipywidgets", "typing-extensions")
 # Not shipped: the JupyterLab side of widgets is already in the site (jupyterlab_widgets' labextension),
 # and pyodide-kernel provides its own widgetsnbextension stand-in.
 DROPPED = {"jupyterlab-widgets"}
@@ -63,8 +54,6 @@ EMSCRIPTEN = {
     "platform_machine": "wasm32", "python_version": PY_VERSION, "python_full_version": "3.14.2",
     "implementation_name": "cpython", "platform_python_implementation": "CPython", "extra": "",
 }
-CDN = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"  # Pyodide's distribution of this release
-FROM_CDN = ("matplotlib",)  # with --matplotlib-from-cdn: these and their dependencies, fetched when needed
 KERNEL = "@jupyterlite/pyodide-kernel-extension:kernel"  # the kernel's settings in jupyter-lite.json
 CACHE = ROOT / ".primer" / "site-build"  # git-ignored; pip's and npm's caches make a fresh clone's build quick
 TGZ = CACHE / f"pyodide-{PYODIDE_VERSION}.tgz"  # the npm package, as `npm pack` writes it
@@ -95,72 +84,23 @@ def pyodide_core(dest: Path) -> Path:
     return dest
 
 
-def stock_lock() -> dict:
-    """The lock shipped in the npm package (every package of Pyodide's distribution), from the build cache."""
-    with tarfile.open(TGZ) as tar:
-        member = tar.extractfile("package/pyodide-lock.json")
-        assert member is not None
-        return json.loads(member.read().decode("utf-8"))
-
-
-def drawing_modules(root: Path = ROOT) -> list[str]:
-    """The helpers modules that import matplotlib. Pyodide's kernel loads a package before a cell runs only
-    when the cell's own imports name it, so a cell that draws through helpers names one of these instead."""
-    found = []
-    for p in sorted((root / "helpers").rglob("*.py")):
-        tree = ast.parse(p.read_text(encoding="utf-8"))
-        names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-        if any(name.split(".", 1)[0] == "matplotlib" for name in names):
-            parts = p.relative_to(root).with_suffix("").parts
-            found.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
-    return found
-
-
-def with_cdn_packages(lock: dict, stock: dict, roots: tuple[str, ...] = FROM_CDN, cdn: str = CDN,
-                      also_imports: list[str] | None = None) -> list[str]:
-    """Add `roots` and their dependencies from Pyodide's stock lock to the site's `lock`, each file named by
-    its URL under `cdn` with the stock sha256; a package the site already ships keeps its local wheel. The
-    roots also answer to `also_imports` (drawing_modules()). Returns the names added, sorted."""
-    if lock.get("info", {}).get("abi_version") != stock.get("info", {}).get("abi_version"):
-        raise SystemExit("make site: Pyodide's stock lock is for another ABI than the site's")
-    packages, added, todo = lock["packages"], [], list(roots)
-    while todo:
-        name = todo.pop()
-        if name in packages:
-            continue
-        entry = stock["packages"].get(name)
-        if entry is None:
-            raise SystemExit(f"make site: {name} is not in Pyodide {PYODIDE_VERSION}'s distribution")
-        file_name = entry["file_name"]
-        if "/" in file_name or ":" in file_name or not file_name.endswith(".whl"):
-            raise SystemExit(f"make site: the stock lock names {file_name!r} for {name}, not a wheel's file name")
-        packages[name] = {**entry, "file_name": cdn + file_name}
-        added.append(name)
-        todo.extend(entry["depends"])
-    for name in roots:
-        if name in added:
-            packages[name]["imports"] = sorted({*packages[name]["imports"], *(also_imports or [])})
-    return sorted(added)
-
-
-def _venv_pins() -> list[str]:
-    """name==version for the SDK stack as installed in the course's .venv, so the browser runs the same code."""
-    from importlib import metadata
-
+def _lock_pins() -> list[str]:
+    """name==version for every package the learner's lock (requirements.txt) names for Pyodide's platform, so
+    the browser runs the versions nbval runs, and a new release on the index changes nothing."""
     pins = []
-    for name in PINNED_FROM_VENV:
-        try:
-            pins.append(f"{name}=={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            pass
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        requirement, _, _ = line.partition("#")
+        if "==" in requirement and not requirement.startswith("-"):
+            req = Requirement(requirement.strip())
+            if req.marker is None or req.marker.evaluate(EMSCRIPTEN):
+                pins.append(f"{req.name}{req.specifier}")
     return pins
 
 
 def index_wheels(dest: Path) -> list[Path]:
     """Every dependency as a wheel for Pyodide's platform, from the package index (through pip's cache)."""
     dest.mkdir(parents=True, exist_ok=True)
-    pins = _venv_pins()
+    pins = _lock_pins()
     constraints = dest / "constraints.txt"
     constraints.write_text("\n".join(pins) + "\n")
     reqs = ["anthropic", "python-dotenv", "filelock", *INDEX_REQUIREMENTS]
@@ -249,10 +189,9 @@ def _metadata(whl: Path) -> tuple[str, str, list[str], list[str]]:
     return canonicalize_name(meta["Name"]), meta["Version"], deps, imports
 
 
-def write_lock(stock_lock: Path, wheels: list[Path], out_dir: Path, cdn: bool = False) -> list[str]:
-    """Replace Pyodide's lock with one listing only the wheels reachable from ROOTS (copied into `out_dir`),
-    plus with `cdn` the FROM_CDN packages on Pyodide's CDN; returns the local package names, for the kernel
-    to load at start."""
+def write_lock(stock_lock: Path, wheels: list[Path], out_dir: Path) -> list[str]:
+    """Replace Pyodide's lock with one listing only the wheels reachable from ROOTS (copied into `out_dir`);
+    returns the package names, for the kernel to load at start."""
     info = {}
     for whl in wheels:
         name, version, deps, imports = _metadata(whl)
@@ -279,10 +218,7 @@ def write_lock(stock_lock: Path, wheels: list[Path], out_dir: Path, cdn: bool = 
             "imports": imports, "depends": sorted(d for d in set(deps) if d in keep),
             "unvendored_tests": False, "shared_library": False,
         }
-    stock = dict(lock)  # keeps the stock packages: the site's replace them below, and entries are copied
     lock["packages"] = packages
-    if cdn:
-        with_cdn_packages(lock, stock, also_imports=drawing_modules())
     (out_dir / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
     return sorted(keep)
 
@@ -295,7 +231,7 @@ def lite_config(packages: list[str]) -> dict:
     return config
 
 
-def build(out: Path, jupyter: Path, cdn: bool = False) -> dict[str, float]:
+def build(out: Path, jupyter: Path) -> dict[str, float]:
     """Build the site into a fresh folder and swap it in for `out`; returns timings of the steps."""
     times: dict[str, float] = {}
     t0 = time.monotonic()
@@ -311,9 +247,9 @@ def build(out: Path, jupyter: Path, cdn: bool = False) -> dict[str, float]:
         kernel_pypi = sorted((ext / "static" / "pypi").glob("*.whl"))
         kernel_pypi = [w for w in kernel_pypi if not w.name.startswith("widgetsnbextension-3.")]
         if not kernel_pypi:
-            raise SystemExit(f"make site: no pyodide-kernel wheels under {ext} (is requirements-site.txt installed?)")
+            raise SystemExit(f"make site: no pyodide-kernel wheels under {ext} (is requirements/site.txt installed?)")
         own = helpers_wheel(work)
-        packages = write_lock(pyodide_dir / "pyodide-lock.json", [*kernel_pypi, own, *wheels], pyodide_dir, cdn)
+        packages = write_lock(pyodide_dir / "pyodide-lock.json", [*kernel_pypi, own, *wheels], pyodide_dir)
         (lite / "jupyter-lite.json").write_text(json.dumps(lite_config(packages), indent=2) + "\n")
         content = work / "content"
         content.mkdir()
@@ -333,7 +269,7 @@ def build(out: Path, jupyter: Path, cdn: bool = False) -> dict[str, float]:
         log.close()
         times["jupyter lite build"] = time.monotonic() - t0 - sum(times.values())
         honour_stop_on_error(built)
-        check_site(built, packages, cdn)
+        check_site(built, packages)
         if out.exists():
             shutil.rmtree(out)
         shutil.move(str(built), str(out))
@@ -367,9 +303,9 @@ def honour_stop_on_error(site: Path) -> None:
         hits[0].write_text(hits[0].read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
 
-def check_site(site: Path, packages: list[str], cdn: bool = False) -> None:
+def check_site(site: Path, packages: list[str]) -> None:
     """Fail the build when the kernel's settings point anywhere but this site (a CDN fallback), or the lock
-    names a file elsewhere than this site and, with `cdn`, Pyodide's CDN for this release."""
+    names a file elsewhere than this site."""
     config = json.loads((site / "jupyter-lite.json").read_text())
     kernel = config["jupyter-config-data"]["litePluginSettings"][KERNEL]
     url = kernel.get("pyodideUrl", "")
@@ -382,10 +318,9 @@ def check_site(site: Path, packages: list[str], cdn: bool = False) -> None:
     if unlisted:
         raise SystemExit(f"make site: the kernel loads {', '.join(unlisted)} at start, which the lock lacks")
     for name, entry in sorted(lock["packages"].items()):
-        remote = "://" in entry["file_name"]
-        if remote and not (cdn and entry["file_name"].startswith(CDN) and name not in packages):
+        if "://" in entry["file_name"]:
             raise SystemExit(f"make site: the lock fetches {name} from {entry['file_name']}")
-        if not remote and not (site / Path(url).parent / entry["file_name"]).is_file():
+        if not (site / Path(url).parent / entry["file_name"]).is_file():
             raise SystemExit(f"make site: the lock lists {entry['file_name']}, which the site lacks")
 
 
@@ -397,14 +332,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "site")
     ap.add_argument("--jupyter", type=Path, default=ROOT / ".venv" / "site" / "bin" / "jupyter")
-    ap.add_argument("--matplotlib-from-cdn", action="store_true",
-                    help="figures: let the kernel fetch matplotlib from Pyodide's CDN when a page can reach it")
     args = ap.parse_args(argv)
     # the build runs in a temporary folder, so the paths are made absolute first
-    times = build(args.out.absolute(), args.jupyter.absolute(), args.matplotlib_from_cdn)
+    times = build(args.out.absolute(), args.jupyter.absolute())
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
-    cdn = f"; matplotlib from {CDN} when a cell needs it" if args.matplotlib_from_cdn else ""
-    print(f"site: {args.out} ({size_of(args.out) / 1e6:.1f} MB{cdn}); {steps}")
+    print(f"site: {args.out} ({size_of(args.out) / 1e6:.1f} MB); {steps}")
     return 0
 
 
