@@ -3,12 +3,11 @@
     participant's SDK --http--> course gateway, live (meters, local budget) --https--> LiteLLM proxy
     (checks the participant's key, puts in its own) --http--> tests/fake_upstream.py (for api.anthropic.com)
 
-LiteLLM runs as a subprocess from its own environment, .venv/room (`make room-install`, requirements-room.txt),
+LiteLLM runs as a subprocess from its own environment, .venv/room (`make room-install`, requirements/room.txt),
 over HTTPS with a certificate made here, on LiteLLM's Anthropic pass-through route (`/anthropic`). Without a
 database the proxy accepts its master key only, so that key plays the participant's virtual key; per-key budgets
 (`/key/generate` with `max_budget`) need PostgreSQL and Prisma and are not tested here (see WORKSHOP.md).
-Skipped, with the reason, only when LiteLLM is not installed; `make test` installs it in the background and
-this module waits for that install.
+Skipped, with the reason, only when LiteLLM is not installed (CI's .ci/run installs it before `make test`).
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ from helpers.session import current_session, gateway_log, gateway_status
 ROOT = Path(__file__).resolve().parent.parent
 ROOM = ROOT / ".venv" / "room"  # the Makefile's $(ROOM)
 LITELLM = ROOM / "bin" / "litellm"
-INSTALL_JOB = ROOT / ".primer" / "room-install"  # .pid while make test's background install runs, and its .log
 ROOM_KEY = "sk-room-participant-" + secrets.token_hex(8)  # the proxy's master key: the participant's key here
 UPSTREAM_KEY = "sk-ant-instructor-" + secrets.token_hex(8)  # the key only the proxy holds
 START_LIMIT = 120.0  # seconds; the first start after `make room-install` also compiles what LiteLLM imports
@@ -79,39 +77,9 @@ open(folder + "/key.pem", "wb").write(key.private_bytes(serialization.Encoding.P
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _wait_for_background_install(limit: float = 600.0) -> None:
-    """`make test` installs LiteLLM in the background while the other tests run: wait for it to end."""
-    pid_file = INSTALL_JOB.with_suffix(".pid")
-    try:
-        pid = int(pid_file.read_text().strip())
-    except (OSError, ValueError):
-        return
-    deadline = time.monotonic() + limit
-    while pid_file.exists() and _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.5)
-
-
 def _skip_reason() -> str:
-    reason = (
-        f"ROOM PROXY TEST SKIPPED: LiteLLM is not installed at {LITELLM.relative_to(ROOT)} "
-        "(make room-install, from requirements-room.txt; make test runs it in the background)"
-    )
-    log = INSTALL_JOB.with_suffix(".log")
-    if log.is_file():
-        lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip() and "WARNING" not in ln]
-        if lines:
-            reason += f"; the last install said: {lines[-1][:300]}"
-    return reason
+    return (f"ROOM PROXY TEST SKIPPED: LiteLLM is not installed at {LITELLM.relative_to(ROOT)} "
+            "(`make room-install` installs it from requirements/room.txt)")
 
 
 def _free_port() -> int:
@@ -130,7 +98,6 @@ def fake() -> Iterator[FakeUpstream]:
 @pytest.fixture(scope="module")
 def room(fake: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The room's LiteLLM proxy on a free loopback port, over HTTPS; always stopped."""
-    _wait_for_background_install()
     if not LITELLM.exists():
         pytest.skip(_skip_reason())
     folder = tmp_path_factory.mktemp("room")

@@ -255,8 +255,9 @@ def test_the_notebooks_endpoint_re_streams_text_from_the_gateway(serve):
     assert got == want and stop == "end_turn"
 
 
-def test_a_connection_dropped_mid_stream_surfaces_as_httpx2_transport_error():
-    # Notebook 05 says so and catches httpx2.TransportError in stream_answer: the SDK does not wrap it.
+def test_a_connection_dropped_mid_stream_is_an_api_connection_error_and_not_retried():
+    # Notebooks 05 and 10 say so: the SDK wraps the transport error (its __cause__) in APIConnectionError, and
+    # does not retry once the stream has begun, even with retries left.
     import threading
 
     import httpx2
@@ -278,8 +279,15 @@ def test_a_connection_dropped_mid_stream_surfaces_as_httpx2_transport_error():
         },
     }
 
+    connections = []
+
     def hang_up_mid_stream():
-        conn, _ = srv.accept()
+        srv.settimeout(3)
+        try:
+            conn, _ = srv.accept()
+        except OSError:
+            return
+        connections.append(conn)
         conn.recv(65536)
         event = f"event: message_start\ndata: {json.dumps(start)}\n\n".encode()
         conn.sendall(
@@ -289,20 +297,26 @@ def test_a_connection_dropped_mid_stream_surfaces_as_httpx2_transport_error():
             + b"\r\n"
         )
         conn.close()
+        try:  # a retry would arrive here
+            connections.append(srv.accept()[0])
+        except OSError:
+            pass
 
     thread = threading.Thread(target=hang_up_mid_stream, daemon=True)
     thread.start()
-    client = anthropic.Anthropic(api_key="x", base_url=f"http://127.0.0.1:{srv.getsockname()[1]}", max_retries=0)
+    client = anthropic.Anthropic(api_key="x", base_url=f"http://127.0.0.1:{srv.getsockname()[1]}", max_retries=2)
     try:
-        with pytest.raises(httpx2.TransportError):
+        with pytest.raises(anthropic.APIConnectionError) as caught:
             with client.messages.stream(
                 model="claude-opus-4-6", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
             ) as stream:
                 for _ in stream.text_stream:
                     pass
+        assert isinstance(caught.value.__cause__, httpx2.TransportError)
     finally:
         thread.join(5)
         srv.close()
+    assert len(connections) == 1, "the SDK retried a stream that had begun"
 
 
 def test_a_browser_that_disconnects_ends_the_endpoints_generator():

@@ -130,8 +130,10 @@ def test_download_list_leaves_out_the_editable_repo_and_adds_what_builds_it():
     assert set(build) <= set(lines) and "pip" in lines  # so `-e .` builds offline, and pip upgrades offline
     kept, projects = wheelhouse.split_requirements(ROOT / "requirements.txt")
     assert projects == [ROOT]
-    for name in ("anthropic", "jupyterlab", "nbval", "uvicorn"):
+    for name in ("anthropic==", "jupyterlab==", "uvicorn=="):
         assert any(x.startswith(name) for x in kept), name
+    for tool in ("nbval", "pytest", "ruff", "playwright"):  # a room installs what a learner runs, no test tool
+        assert not any(x.startswith(tool) for x in kept), tool
 
 
 def test_pyproject_fallback_for_python_3_10_reads_what_tomllib_reads():

@@ -1,5 +1,6 @@
 """What both browser tests share: where Chromium is, how it is launched, where screenshots go, and the loud
-skips when Playwright or Chromium is missing (`make test` installs both where it can)."""
+skips when Playwright or Chromium is missing (requirements/dev.txt has Playwright; tools/browser_deps.sh installs
+Debian's chromium, as CI's .ci/run does)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 
 NEEDS_CHROMIUM = [
     pytest.mark.skipif(sync_playwright is None, reason="BROWSER TEST SKIPPED: playwright is not installed "
-                       "(pip install -r requirements-browser.txt)"),
+                       "(make install-dev)"),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"BROWSER TEST SKIPPED: no Chromium at {CHROMIUM} "
-                       "(as root: apt-get install chromium chromium-driver; or set PRIMER_CHROMIUM)"),
+                       "(as root: bash tools/browser_deps.sh; or set PRIMER_CHROMIUM)"),
 ]
