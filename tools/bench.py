@@ -18,7 +18,9 @@ Every run must report as many passed tests as the notebooks have code cells, or 
 run that silently skipped notebooks would flatter the ratio. Prints figures only, never asserts a time.
 
 Then a learner's path, outside the test harness (medians of --repeat): `make lab` from start until
-JupyterLab serves /lab; a stock kernel from start until ready, plus notebook 00's first cell; and
+JupyterLab serves /lab, alternating with a bare `python -m jupyterlab --notebook-dir=notebooks` (`ratio make
+lab / bare jupyter lab`, the median of the pairs' ratios); a stock kernel from start until ready, plus
+notebook 00's first cell; and
 `helpers.setup()` inside a kernel. The browser edition's figures come from tools/site/bench.py when it
 exists and site/ is built (`make site`); otherwise one line says why they are missing.
 """
@@ -104,26 +106,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def lab_ready(timeout: float = 120) -> float:
-    """Seconds from `make lab` until JupyterLab answers /lab with 200; then it is stopped."""
+BARE_LAB = [sys.executable, "-m", "jupyterlab", "--notebook-dir=notebooks"] + (
+    ["--allow-root"] if getattr(os, "geteuid", lambda: 1)() == 0 else [])
+
+
+def lab_ready(cmd: list[str] | None = None, timeout: float = 120) -> float:
+    """Seconds from `make lab` (or `cmd`) until JupyterLab answers /lab with 200; then it is stopped."""
+    cmd = cmd or ["make", "--no-print-directory", "lab"]
     token, port = secrets.token_hex(16), free_port()
     # The learner's command; the port and token by environment, BROWSER=true so no browser tab opens.
     env = dict(os.environ, JUPYTER_PORT=str(port), JUPYTER_TOKEN=token, BROWSER="true", JUPYTER_PORT_RETRIES="0")
     url = f"http://127.0.0.1:{port}/lab?token={token}"
     start = time.perf_counter()
-    proc = subprocess.Popen(["make", "--no-print-directory", "lab"], cwd=ROOT, env=env, start_new_session=True,
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - start < timeout:
             if proc.poll() is not None:
-                raise SystemExit(f"bench: make lab exited with {proc.returncode}")
+                raise SystemExit(f"bench: {cmd[0]} exited with {proc.returncode}")
             try:
                 with urllib.request.urlopen(url, timeout=5) as answer:
                     if answer.status == 200:
                         return time.perf_counter() - start
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.02)
-        raise SystemExit(f"bench: make lab not ready after {timeout:.0f} s")
+        raise SystemExit(f"bench: {' '.join(cmd)} not ready after {timeout:.0f} s")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)  # our own session: make, tools/lab.py and the server
         try:
@@ -194,10 +201,17 @@ def site_bench() -> None:
 
 
 def learner(repeat: int) -> None:
-    labs = [lab_ready() for _ in range(repeat)]
+    lab_ready()  # a warm-up: the first start after an install compiles and caches what JupyterLab imports
+    labs, bare = [], []
+    for _ in range(repeat):  # alternating, so drift in the machine's load touches both alike
+        labs.append(lab_ready())
+        bare.append(lab_ready(BARE_LAB))
+    ratio = statistics.median(a / b for a, b in zip(labs, bare, strict=True))
     paths = [kernel_path() for _ in range(repeat)]
     ready, cell, setup = (statistics.median(p[i] for p in paths) for i in range(3))
-    print(f"learner: make lab start to ready: {statistics.median(labs):.2f} s ({', '.join(f'{t:.2f}' for t in labs)})")
+    print(f"learner: make lab start to ready: {statistics.median(labs):.2f} s ({', '.join(f'{t:.2f}' for t in labs)}); "
+          f"bare jupyter lab {statistics.median(bare):.2f} s")
+    print(f"ratio make lab / bare jupyter lab: {ratio:.2f}")
     print(f"learner: kernel ready {ready:.2f} s, plus notebook 00's first cell {cell:.2f} s")
     print(f"learner: helpers.setup() {setup * 1000:.0f} ms")
     site_bench()
