@@ -109,9 +109,12 @@ def trial(dest: Path) -> tuple[str, list[str], list[str]]:
         return (done.stderr.strip().splitlines() or ["pip failed"])[-1], [], []
     junit = dest / "junit.xml"
     env = {**os.environ, "PRIMER_MODE": "replay", "PRIMER_REPLAY_SPEED": "0"}
-    subprocess.run([str(python), "-m", "pytest", "-q", "-n", "auto", "--dist", "loadfile", "--ignore=tests/browser",
-                    "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg",
-                    f"--junitxml={junit}", "tests", "notebooks"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    pytest = [str(python), "-m", "pytest", "-q", "-n", "auto", "--dist", "loadfile", "--ignore=tests/browser",
+              "--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", f"--junitxml={junit}",
+              "tests", "notebooks"]
+    run = subprocess.run(pytest, cwd=ROOT, env=env, capture_output=True, text=True)
+    if not junit.is_file():
+        return f"pytest did not run: {(run.stdout + run.stderr).strip().splitlines()[-1:]}", [], []
     outputs, failures = [], []
     for case in ElementTree.parse(junit).iter("testcase"):
         failed = case.find("failure") if case.find("failure") is not None else case.find("error")
@@ -123,7 +126,8 @@ def trial(dest: Path) -> tuple[str, list[str], list[str]]:
             diff = [ln.strip() for ln in text.splitlines() if ln.strip()[:2] in ("- ", "+ ")]
             now = next((ln[2:] for ln in diff if ln.startswith("- ")), "")
             was = next((ln[2:] for ln in diff if ln.startswith("+ ")), "")
-            outputs.append(f"  {case.get('name')} of {case.get('classname')}: {was[:70]!r} -> {now[:70]!r}")
+            notebook = (case.get("classname") or "").removeprefix("notebooks.")
+            outputs.append(f"  {notebook} {case.get('name', '').lower()}: {was[:70]!r} -> {now[:70]!r}")
         else:
             first = (failed.get("message") or "failed").splitlines()[0]
             failures.append(f"  {name}: {first[:120]}")
