@@ -155,9 +155,9 @@ class Recording:
 
 
 _ID_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # base58, as the API's ids
-# Message, request and batch ids of 2026 start "011C" (msg_011Cd..., req_011CZo..., msgbatch_011Cb...);
-# tool_use ids still start "01" (toolu_01Ntv...), as in public captures of August 2026.
-_ID_LEAD = {"msg_": "011C", "req_": "011C", "msgbatch_": "011C"}
+# Message and request ids of 2026 start "011C" (msg_011Cd..., req_011CZo...); batch, workspace and tool_use
+# ids still start "01" (msgbatch_01GUq..., wrkspc_01MZW..., toolu_01Ntv...), as in public captures of August 2026.
+_ID_LEAD = {"msg_": "011C", "req_": "011C"}
 
 
 def stable_id(prefix: str, seed: str, length: int = 24) -> str:
