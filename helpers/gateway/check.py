@@ -201,7 +201,8 @@ def check(folders: Iterable[str | Path], out: Any = print) -> int:
             try:
                 rec = _load(path, Path(tmp))
             except (InteropError, RecordingError) as e:
-                out(f"{path.name}: not imported: {e}")
+                why = str(e).removeprefix(f"{path.name}: ").removeprefix(f"{path}: ")
+                out(f"{path.name}: not imported: {why}")
                 mismatches += 1
                 continue
             imported += 1
