@@ -634,3 +634,23 @@ def test_every_published_cassette_imports_and_replays_with_its_recorded_status()
     assert done.stdout.strip().splitlines() == [
         f"checked 53 exchange(s) from 31 of 31 capture(s) with anthropic {anthropic.__version__}: 0 mismatch(es)"
     ]
+
+
+def test_a_parsed_stream_is_one_line_saying_why_it_cannot_be_imported(tmp_path):
+    data = {
+        "interactions": [
+            {
+                "request": {"parsed_body": {**_ASK, "stream": True}, "method": "POST", "uri": "https://x/v1/messages"},
+                "response": {
+                    "parsed_body": [{"type": "message_start"}],
+                    "headers": {"content-type": ["text/event-stream"]},
+                    "status": {"code": 200},
+                },
+            }
+        ]
+    }
+    src = tmp_path / "ps.yaml"
+    src.write_text(yaml.safe_dump(data), encoding="utf-8")
+    done = run("import-vcr", str(src), "--out", str(tmp_path / "o.json"))
+    assert done.returncode == 2 and "interactions[0].response" in done.stderr and "raw body" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

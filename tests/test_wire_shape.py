@@ -545,3 +545,34 @@ def test_a_drift_from_a_2026_fact_fails(pick: Any, mutate: Any) -> None:
 
 
 REAL_HEADERS_LIMITS = {n: "1" for n in RATE_LIMITS}
+
+
+def test_the_gateway_serves_the_recorded_batch_headers_and_the_sdk_reads_the_workspace() -> None:
+    import anthropic
+
+    recs = {r.name: r for r in load_recordings(RECORDINGS_DIR)}
+    batches = recs["07_batches"]
+    results = next(x for x in batches.exchanges if x.response.lines)
+    poll = next(x for x in batches.exchanges if x.response.headers.get("retry-after"))
+    with Gateway([batches], speed=1) as gw:
+        conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5)
+        conn.request("GET", results.request.path)
+        got = conn.getresponse()
+        got.read()
+        assert got.getheader("content-type") == "application/x-jsonl", "served as recorded, not application/binary"
+        assert got.getheader("content-disposition") == results.response.headers["content-disposition"]
+        conn.request("GET", poll.request.path)
+        got = conn.getresponse()
+        got.read()
+        assert got.getheader("retry-after") == "10"
+        conn.close()
+    errors = recs["10_errors"]
+    with Gateway([errors], speed=0) as gw:
+        client = anthropic.Anthropic(base_url=gw.url, api_key="x", max_retries=0)
+        bad = next(x for x in errors.exchanges if x.response.status == 404 and x.request.method == "POST")
+        try:
+            client.messages.create(**bad.request.body)
+        except anthropic.NotFoundError as e:
+            assert e.workspace_id == bad.response.headers[WORKSPACE] and e.workspace_id.startswith("wrkspc_01")
+        else:
+            raise AssertionError("the recorded 404 was not raised")

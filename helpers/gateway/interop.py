@@ -282,7 +282,8 @@ def _convert(raws: list[dict[str, Any]], source: Path) -> tuple[dict[str, Any], 
         + f"; dropped {sum(dropped.values())} response header(s) not on the allow-list"
         + (f": {names}" if names else "")
         + (
-            f"; kept {sum(placeholders.values())} redacted placeholder(s) as recorded: {', '.join(sorted(placeholders))}"
+            f"; kept {sum(placeholders.values())} redacted placeholder(s) as recorded: {', '.join(sorted(placeholders)[:3])}"
+            + (f" and {len(placeholders) - 3} more (in provenance.placeholders)" if len(placeholders) > 3 else "")
             if placeholders
             else ""
         )
@@ -389,6 +390,11 @@ def _body(part: dict[str, Any], where: str) -> bytes:
         value = part["parsed_body"]
         if value is None:
             return b""
+        if isinstance(value, list):
+            raise InteropError(
+                f"{where}: a `parsed_body` list (a stream parsed into parts?) cannot be turned back into the"
+                " bytes the API sent; record that test again with the raw body kept"
+            )
         if isinstance(value, (dict, list)):
             return json.dumps(value, ensure_ascii=False).encode("utf-8")
         return _as_bytes(value)
