@@ -565,7 +565,7 @@ def _wire(ex: Any) -> tuple[str, str, list[str]]:
         default = "text/event-stream; charset=utf-8"
     elif r.lines is not None:
         text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in r.lines)
-        default = "application/binary"
+        default = "application/x-jsonl"  # what the API sends (2026 captures)
     else:
         text = "" if r.body is None else r.body if isinstance(r.body, str) else json.dumps(r.body, ensure_ascii=False)
         default = "application/json"
