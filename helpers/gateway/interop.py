@@ -94,7 +94,7 @@ def _inflate(data: bytes, wbits: int, where: str) -> bytes:
             if d.unconsumed_tail:
                 raise _too_big(where)
             raise zlib.error("the compressed body is cut short")
-        data = d.unused_data if wbits > 16 else b""  # gzip allows several members back to back
+        data = d.unused_data.lstrip(b"\0") if wbits > 16 else b""  # gzip: members back to back, NUL padding
     return bytes(out)
 
 
