@@ -608,7 +608,8 @@ def test_check_replays_a_folder_through_the_sdk_and_reports_each_mismatch(tmp_pa
     index = broken["exchanges"].index(cancel)
     assert any(
         line.startswith(f"course.json: exchange {index} (POST /v1/messages/batches/")
-        and "status 400" in line
+        and "status 400 (the SDK's request is not the recorded one" in line
+        and "first difference at body" in line
         and "recorded 200" in line
         for line in lines
     ), lines

@@ -173,7 +173,12 @@ def _replay(rec: Recording, name: str) -> tuple[int, list[str]]:
             except anthropic.APIStatusError as e:
                 status, problem = e.status_code, None
                 if status != want:
-                    problem = f"status {status} ({_first_line(e.message)}), recorded {want}"
+                    why = e.message or ""
+                    if "is not in the recording" in why:  # a replay miss: what differs is what matters
+                        why = "the SDK's request is not the recorded one: " + why.partition("Closest: ")[2].split(
+                            " Replay answers only"
+                        )[0]
+                    problem = f"status {status} ({_first_line(why, 240)}), recorded {want}"
             except anthropic.APIError as e:
                 problem = f"{type(e).__name__}: {_first_line(str(e))}"
             except Exception as e:  # the SDK failing to read a recorded answer is what this check reports
