@@ -43,3 +43,7 @@ def test_ids_are_stable_and_api_shaped() -> None:
     assert a.startswith("msg_011C") and len(a) == 28  # as 2026 message ids
     assert authoring.make_id("toolu_", "seed").startswith("toolu_01")  # tool ids keep the older lead
     assert len(authoring.make_id("toolu_", "seed")) == 30
+    # batch and workspace ids keep the older lead too (msgbatch_01GUq..., wrkspc_01MZW... in August 2026 captures)
+    assert authoring.make_id("msgbatch_", "seed").startswith("msgbatch_01")
+    assert not authoring.make_id("msgbatch_", "seed").startswith("msgbatch_011C")
+    assert authoring.WORKSPACE_ID.startswith("wrkspc_01")

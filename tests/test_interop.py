@@ -193,7 +193,7 @@ def test_a_non_message_answer_to_messages_is_refused_naming_the_interaction(tmp_
     ("content", "fragment"),
     [
         ("interactions: [oops", "not a YAML cassette"),
-        ("- just a list", "not a vcrpy cassette"),
+        ("- just a list", "not a cassette (a mapping with `interactions`"),
         ("version: 2\ninteractions: []", "only version 1"),
         ("version: 1\ninteractions: []", "no requests to /v1/"),
     ],
@@ -383,3 +383,275 @@ def test_a_cassette_vcrpy_itself_records_imports_to_the_same_exchanges(tmp_path)
         assert [(e["event"], e["data"]) for e in b.response.events or []] == [
             (e["event"], e["data"]) for e in a.response.events or []
         ]
+
+
+# --- what other projects publish (issue 33): Ruby VCR, !binary, pydantic-ai's parsed_body --------------------
+
+_MESSAGE = {
+    "id": "msg_01abc",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-haiku-4-5-20251001",
+    "content": [{"type": "text", "text": "Hi!"}],
+    "stop_reason": "end_turn",
+    "stop_sequence": None,
+    "usage": {"input_tokens": 9, "output_tokens": 3},
+}
+_ASK = {"model": "claude-haiku-4-5", "max_tokens": 64, "messages": [{"role": "user", "content": "Say hi."}]}
+
+
+def _ruby(body_yaml: str, *, request_id: str = "<REQUEST_ID>", recorded_at: str = "Wed, 19 Aug 2026 14:44:51 GMT"):
+    """A Ruby VCR cassette as ruby_llm publishes one: http_interactions, {encoding, string} bodies, recorded_at."""
+    ask = json.dumps({**_ASK, "stream": False})
+    return f"""---
+http_interactions:
+- request:
+    method: post
+    uri: https://api.anthropic.com/v1/messages
+    body:
+      encoding: UTF-8
+      string: '{ask}'
+    headers:
+      X-Api-Key:
+      - "<ANTHROPIC_API_KEY>"
+  response:
+    status:
+      code: 200
+      message: OK
+    headers:
+      Content-Type:
+      - application/json
+      Request-Id:
+      - "{request_id}"
+      Anthropic-Workspace-Id:
+      - wrkspc_01example
+    body:
+      encoding: ASCII-8BIT
+{body_yaml}
+  recorded_at: {recorded_at}
+recorded_with: VCR 6.4.0
+"""
+
+
+def _binary(data: bytes) -> str:
+    return "      string: !binary |-\n        " + base64.b64encode(data).decode()
+
+
+def test_a_ruby_vcr_cassette_imports_with_its_date_and_flagged_placeholder_and_replays(tmp_path):
+    src = tmp_path / "ruby.yml"
+    src.write_text(_ruby("      string: '" + json.dumps(_MESSAGE) + "'"), encoding="utf-8")
+    done = run("import-vcr", str(src), "--out", str(tmp_path / "r.json"))
+    assert done.returncode == 0, done.stderr
+    assert "kept 1 redacted placeholder(s) as recorded: request-id: <REQUEST_ID>" in done.stdout
+    rec = load_recording(tmp_path / "r.json")
+    assert rec.provenance["date"] == "2026-08-19" and rec.provenance["placeholders"] == ["request-id: <REQUEST_ID>"]
+    ex = rec.exchanges[0]
+    assert ex.response.headers["request-id"] == "<REQUEST_ID>", "kept as recorded"
+    assert ex.response.headers["anthropic-workspace-id"] == "wrkspc_01example"
+    assert ex.request.body["stream"] is False and ex.response.body == _MESSAGE
+    with Gateway([rec], speed=0).start() as gw:  # the SDK sends no "stream": false; replay treats both as equal
+        client = anthropic.Anthropic(base_url=gw.url, api_key="x", max_retries=0)
+        assert client.messages.create(**_ASK).content[0].text == "Hi!"
+
+
+@pytest.mark.parametrize("packed", [lambda b: b, gzip.compress], ids=["plain", "gzip"])
+def test_a_ruby_binary_body_is_decoded(tmp_path, packed):
+    src = tmp_path / "bin.yml"
+    src.write_text(_ruby(_binary(packed(json.dumps(_MESSAGE).encode()))), encoding="utf-8")
+    interop.import_vcr(src, tmp_path / "b.json")
+    assert load_recording(tmp_path / "b.json").exchanges[0].response.body == _MESSAGE
+
+
+def test_a_binary_that_is_not_base64_is_one_line(tmp_path):
+    src = tmp_path / "bad.yml"
+    src.write_text(_ruby("      string: !binary |-\n        !!!not base64!!!"), encoding="utf-8")
+    done = run("import-vcr", str(src), "--out", str(tmp_path / "o.json"))
+    assert done.returncode == 2 and "!binary value is not base64" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_pydantic_ai_parsed_body_keeps_both_bodies_and_a_missing_date_is_unknown(tmp_path):
+    data = {
+        "interactions": [
+            {
+                "request": {
+                    "headers": {"content-type": ["application/json"]},
+                    "method": "POST",
+                    "parsed_body": _ASK,
+                    "uri": "https://api.anthropic.com/v1/messages?beta=true",
+                },
+                "response": {
+                    "headers": {"content-type": ["application/json"], "request-id": ["REQUEST-ID-XXX"]},
+                    "parsed_body": _MESSAGE,
+                    "status": {"code": 200, "message": "OK"},
+                },
+            }
+        ],
+        "version": 1,
+    }
+    src = tmp_path / "pa.yaml"
+    src.write_text(yaml.safe_dump(data), encoding="utf-8")
+    done = run("import-vcr", str(src), "--out", str(tmp_path / "pa.json"))
+    assert done.returncode == 0, done.stderr
+    assert 'provenance.date is "unknown"' in done.stdout and "request-id: REQUEST-ID-XXX" in done.stdout
+    rec = load_recording(tmp_path / "pa.json")
+    assert rec.provenance["date"] == "unknown", "never the day of the import"
+    assert rec.exchanges[0].request.body == _ASK and rec.exchanges[0].response.body == _MESSAGE
+
+
+def test_a_body_in_a_form_it_cannot_read_is_one_line_naming_it(tmp_path):
+    data = {
+        "interactions": [
+            {
+                "request": {"body": {"base64_string": "e30="}, "method": "POST", "uri": "https://x/v1/messages"},
+                "response": {"body": {"string": "{}"}, "headers": {}, "status": {"code": 200}},
+            }
+        ]
+    }
+    src = tmp_path / "odd.yaml"
+    src.write_text(yaml.safe_dump(data), encoding="utf-8")
+    done = run("import-vcr", str(src), "--out", str(tmp_path / "o.json"))
+    assert done.returncode == 2 and "interactions[0].request" in done.stderr and "base64_string" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+# --- bombs (issue 30, finding 10) ----------------------------------------------------------------------------------
+
+
+def test_a_yaml_alias_bomb_is_one_line_and_exit_2(tmp_path):
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{','.join([prev] * 9)}]")
+    lines.append("interactions: [*a9]")
+    src = tmp_path / "bomb.yaml"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert src.stat().st_size < 1000
+    done = run("import-vcr", str(src), "--out", str(tmp_path / "o.json"))
+    assert done.returncode == 2 and "alias bomb" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_aliases_a_cassette_really_uses_still_load(tmp_path):
+    data = yaml.safe_load(CASSETTE.read_text(encoding="utf-8"))
+    shared = {"content-type": ["application/json"]}
+    for it in data["interactions"]:
+        it["request"]["headers"] = shared  # PyYAML writes one anchor and aliases for a shared object
+    src = tmp_path / "aliased.yaml"
+    src.write_text(yaml.dump(data), encoding="utf-8")
+    assert "*id" in src.read_text(encoding="utf-8")
+    interop.import_vcr(src, tmp_path / "a.json")
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_a_compressed_body_that_inflates_past_the_cap_is_one_line_and_exit_2(tmp_path, coding):
+    import zlib
+
+    zeros = b"\0" * (interop.MAX_BODY + 1024 * 1024)
+    packed = gzip.compress(zeros, compresslevel=1) if coding == "gzip" else zlib.compress(zeros, 1)
+    data = yaml.safe_load(CASSETTE.read_text(encoding="utf-8"))
+    data["interactions"][0]["response"]["body"]["string"] = packed
+    data["interactions"][0]["response"]["headers"]["content-encoding"] = [coding]
+    src = tmp_path / "zip.yaml"
+    src.write_text(yaml.safe_dump(data), encoding="utf-8")
+    done = run("import-vcr", str(src), "--out", str(tmp_path / "o.json"))
+    assert done.returncode == 2 and "zip bomb" in done.stderr and "MemoryError" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_file_past_the_size_cap_is_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr(interop, "MAX_FILE", 100)
+    with pytest.raises(interop.InteropError, match="more than the 0 MB an import reads"):
+        interop.import_vcr(CASSETTE, tmp_path / "o.json")
+
+
+def test_har_timings_are_capped_so_replay_never_waits_years(tmp_path):
+    har = json.loads(HAR.read_text(encoding="utf-8"))
+    for e in har["log"]["entries"]:
+        e["timings"]["wait"] = 1e12
+        e["timings"]["receive"] = 1e12
+    src = tmp_path / "slow.har"
+    src.write_text(json.dumps(har), encoding="utf-8")
+    interop.import_har(src, tmp_path / "s.json")
+    at = [e["at"] for x in load_recording(tmp_path / "s.json").exchanges for e in x.response.events or []]
+    assert at and max(at) <= 2 * interop.MAX_WAIT
+
+
+def test_a_recording_whose_events_would_wait_past_the_cap_is_refused():
+    data = json.loads((RECORDINGS_DIR / "05_streaming.json").read_text(encoding="utf-8"))
+    data["exchanges"][0]["response"]["events"][-1]["at"] = 1e9
+    with pytest.raises(RecordingError, match="at most 300"):
+        parse_recording(data, "x", "x.json")
+
+
+# --- the check command ---------------------------------------------------------------------------------------
+
+
+def test_check_replays_a_folder_through_the_sdk_and_reports_each_mismatch(tmp_path):
+    folder = tmp_path / "captures"
+    folder.mkdir()
+    (folder / "ruby.yml").write_text(_ruby("      string: '" + json.dumps(_MESSAGE) + "'"), encoding="utf-8")
+    (folder / "course.json").write_text((RECORDINGS_DIR / "07_batches.json").read_text(encoding="utf-8"))
+    done = run("check", str(folder))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1].endswith(": 0 mismatch(es)")
+    assert f"with anthropic {anthropic.__version__}" in done.stdout
+    # a recorded request the SDK does not send (a cancel with a body) is one line naming file and exchange
+    broken = json.loads((folder / "course.json").read_text(encoding="utf-8"))
+    cancel = next(x for x in broken["exchanges"] if x["request"]["path"].endswith("/cancel"))
+    cancel["request"]["body"] = {"reason": "made up"}
+    (folder / "course.json").write_text(json.dumps(broken), encoding="utf-8")
+    (folder / "junk.yaml").write_text("- not a cassette", encoding="utf-8")
+    done = run("check", str(folder))
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 1 and lines[-1].endswith(": 2 mismatch(es)"), done.stdout
+    index = broken["exchanges"].index(cancel)
+    assert any(
+        line.startswith(f"course.json: exchange {index} (POST /v1/messages/batches/")
+        and "status 400 (the SDK's request is not the recorded one" in line
+        and "first difference at body" in line
+        and "recorded 200" in line
+        for line in lines
+    ), lines
+    assert any(line.startswith("junk.yaml: not imported: not a cassette") for line in lines), lines
+
+
+def test_check_on_nothing_is_one_line_and_exit_2(tmp_path):
+    done = run("check", str(tmp_path / "nowhere"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "nowhere" in done.stderr
+
+
+# ../shared/real-captures beside the clone (a worktree may sit one folder deeper)
+REAL_CAPTURES = next(
+    (p / "shared" / "real-captures" for p in Path(__file__).resolve().parents[1:4] if (p / "shared" / "real-captures").is_dir()),
+    Path("../shared/real-captures"),
+)
+
+
+@pytest.mark.skipif(not (REAL_CAPTURES / "cassettes-2").is_dir(), reason="needs ../shared/real-captures (CI has it)")
+def test_every_published_cassette_imports_and_replays_with_its_recorded_status():
+    done = run("check", str(REAL_CAPTURES / "cassettes-1"), str(REAL_CAPTURES / "cassettes-2"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines() == [
+        f"checked 53 exchange(s) from 31 of 31 capture(s) with anthropic {anthropic.__version__}: 0 mismatch(es)"
+    ]
+
+
+def test_a_parsed_stream_is_one_line_saying_why_it_cannot_be_imported(tmp_path):
+    data = {
+        "interactions": [
+            {
+                "request": {"parsed_body": {**_ASK, "stream": True}, "method": "POST", "uri": "https://x/v1/messages"},
+                "response": {
+                    "parsed_body": [{"type": "message_start"}],
+                    "headers": {"content-type": ["text/event-stream"]},
+                    "status": {"code": 200},
+                },
+            }
+        ]
+    }
+    src = tmp_path / "ps.yaml"
+    src.write_text(yaml.safe_dump(data), encoding="utf-8")
+    done = run("import-vcr", str(src), "--out", str(tmp_path / "o.json"))
+    assert done.returncode == 2 and "interactions[0].response" in done.stderr and "raw body" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -273,3 +273,57 @@ def test_a_recording_that_would_inject_headers_or_events_is_refused(where, value
     }
     with pytest.raises(RecordingError, match="control character|letters, digits|one line"):
         parse_recording(data, "x", "x.json")
+
+
+# --- requests the API treats as equal (issue 33) -------------------------------------------------------------
+
+
+def test_the_equivalences_are_a_short_named_list_that_says_what_each_means():
+    from helpers.gateway.recordings import EQUIVALENCES
+
+    assert [name for name, _ in EQUIVALENCES] == ["stream-false", "empty-body"]
+    assert all(len(text) < 120 and "\n" not in text for _, text in EQUIVALENCES)
+
+
+@pytest.mark.parametrize(
+    ("recorded", "sent"),
+    [
+        ({"model": "m", "stream": False}, {"model": "m"}),
+        ({"model": "m"}, {"model": "m", "stream": False}),
+    ],
+    ids=["recorded-false", "sent-false"],
+)
+def test_stream_false_and_no_stream_field_match(recorded, sent):
+    cursor = Cursor(ReplayIndex([make_recording([ex(recorded, "answer")])]))
+    assert text(cursor.next("POST", "/v1/messages", sent)) == "answer"
+
+
+@pytest.mark.parametrize(("recorded", "sent"), [({}, None), (None, {})], ids=["recorded-{}", "sent-{}"])
+def test_an_empty_json_body_and_no_body_match_on_a_parameterless_post(recorded, sent):
+    path = "/v1/messages/batches/msgbatch_01x/cancel"
+    cursor = Cursor(ReplayIndex([make_recording([ex(recorded, "canceling", path=path)])]))
+    assert cursor.next("POST", path, sent).response.body == "canceling"
+
+
+@pytest.mark.parametrize(
+    ("recorded", "sent"),
+    [
+        ({"model": "m", "stream": True}, {"model": "m"}),
+        ({"model": "m", "stream": True}, {"model": "m", "stream": False}),
+        ({"model": "m", "stream": None}, {"model": "m"}),
+        ({"reason": "x"}, None),
+        ({"messages": []}, {"messages": {}}),
+    ],
+)
+def test_nothing_else_is_made_equal(recorded, sent):
+    cursor = Cursor(ReplayIndex([make_recording([ex(recorded, "answer")])]))
+    assert cursor.next("POST", "/v1/messages", sent) is None
+
+
+def test_a_miss_that_falls_on_an_equivalence_says_so_and_names_the_real_difference():
+    rec = make_recording([ex({"model": "m", "max_tokens": 5, "stream": False}, "x", label="plain")], name="rl")
+    msg = ReplayIndex([rec]).miss_message("POST", "/v1/messages", {"model": "m", "max_tokens": 6})
+    assert "body.max_tokens: recorded 5, the request sends 6" in msg, "not body.stream, which matching ignores"
+    assert 'replay already treats as equal: "stream": false is the same as no "stream" field' in msg
+    plain = make_recording([ex({"model": "m", "max_tokens": 5}, "x")])
+    assert "treats as equal" not in ReplayIndex([plain]).miss_message("POST", "/v1/messages", {"model": "m", "max_tokens": 6})

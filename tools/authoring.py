@@ -264,10 +264,43 @@ def _response_tokens(ex: dict[str, Any]) -> tuple[int, int]:
     return int(use.get("input_tokens", 0)), int(use.get("output_tokens", 0))
 
 
+# The example organization's workspace: every 2026 response names it, except a 401 (the key is unknown).
+WORKSPACE_ID = make_id("wrkspc_", "course example workspace")
+# A batch poll that finds the batch still in progress says when to ask again (9 of 9 real 2026 polls).
+BATCH_POLL_RETRY_AFTER = "10"
+
+
+def carries_rate_limits(ex: dict[str, Any]) -> bool:
+    """Whether the API sends anthropic-ratelimit-* with this answer: a 2xx to POST /v1/messages, or a 429
+    (real 2026 captures: count_tokens, the batch endpoints and 400/401/404 errors carry none). A 5xx keeps
+    them, as no real capture of one is known."""
+    status, req = ex["response"]["status"], ex["request"]
+    if status == 429 or status >= 500:
+        return True
+    return 200 <= status < 300 and req["method"] == "POST" and req["path"].split("?")[0] == "/v1/messages"
+
+
+def _batch_headers(ex: dict[str, Any], hdrs: dict[str, str]) -> None:
+    """What the batch endpoints add: retry-after on an in-progress poll; a results file's type and name."""
+    req, resp = ex["request"], ex["response"]
+    route = req["path"].split("?")[0]
+    parts = route.split("/")
+    if not route.startswith("/v1/messages/batches/") or resp["status"] != 200:
+        return
+    body = resp.get("body")
+    if req["method"] == "GET" and len(parts) == 5 and isinstance(body, dict):
+        if body.get("processing_status") == "in_progress":
+            hdrs.setdefault("retry-after", BATCH_POLL_RETRY_AFTER)
+    elif req["method"] == "GET" and parts[-1] == "results" and resp.get("lines") is not None:
+        hdrs.setdefault("content-type", "application/x-jsonl")
+        hdrs.setdefault("content-disposition", f"attachment; filename*=utf-8''{parts[4]}_results.jsonl")
+
+
 def complete_headers(exchanges: list[dict[str, Any]], limits: dict[str, int], *, start: str = "09:00:00") -> None:
-    """Give every response what the API sends with it: a `request-id`, `anthropic-ratelimit-*` (not on a
-    401: the key, and so the organization, is unknown) and `x-should-retry` on errors. Headers an exchange
-    already sets are kept. Exchanges are taken as a minute's traffic starting at `start`, 7 s apart."""
+    """Give every response what the API sends with it: a `request-id`, `anthropic-workspace-id` (not on a
+    401), `anthropic-ratelimit-*` where `carries_rate_limits` says so, `x-should-retry` on errors, and the
+    batch endpoints' headers (`_batch_headers`). Headers an exchange already sets are kept. Exchanges are
+    taken as a minute's traffic starting at `start`, 7 s apart."""
     h, m, sec = (int(x) for x in start.split(":"))
     used_in = used_out = 0
     for n, ex in enumerate(exchanges):
@@ -275,10 +308,13 @@ def complete_headers(exchanges: list[dict[str, Any]], limits: dict[str, int], *,
         hdrs = resp.setdefault("headers", {})
         hdrs.setdefault("request-id", make_id("req_", ex.get("label", str(n))))
         status = resp["status"]
+        if status != 401:
+            hdrs.setdefault("anthropic-workspace-id", WORKSPACE_ID)
+        _batch_headers(ex, hdrs)
         t = h * 3600 + m * 60 + sec + 7 * n
         tin, tout = _response_tokens(ex)
         used_in, used_out = used_in + tin, used_out + tout
-        if status != 401 and not any(k.startswith("anthropic-ratelimit-") for k in hdrs):
+        if carries_rate_limits(ex) and not any(k.startswith("anthropic-ratelimit-") for k in hdrs):
             at = f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}"
             hdrs.update(
                 ratelimit_headers(limits, used_requests=min(n + 1, 9), used_in=used_in, used_out=used_out, at=at)
@@ -360,28 +396,25 @@ def stream_events(
     first_token: float = 0.45,
     tokens_per_second: float = 70.0,
     ping: bool = True,
+    thinking: bool = False,
 ) -> list[dict[str, Any]]:
     """The SSE events that stream `msg`, with offsets: first text after `first_token` s, then a steady rate.
 
-    As in public captures: one `ping`, usually right after the first content_block_start, in one stream of
-    four after the first delta instead (chosen by a hash of the message id); message_start's usage has no
-    output_tokens_details and an early output count (`start_output_tokens`); message_delta repeats
-    stop_details and carries the cumulative usage.
+    As in all 13 public 2026 captures: one `ping`, right after the first content_block_start; message_start's
+    usage has no output_tokens_details and an early output count (`start_output_tokens`); message_delta
+    repeats stop_details and carries the cumulative usage, with output_tokens_details.thinking_tokens (0 when
+    nothing was thought) when the request set `thinking` (`thinking=True`).
     """
     t = round(first_token * 0.8, 3)
     start_usage = {k: v for k, v in msg["usage"].items() if k != "output_tokens_details"}
     start_usage["output_tokens"] = start_output_tokens(msg["id"])
     head = dict(msg, content=[], stop_reason=None, stop_sequence=None, stop_details=None, usage=start_usage)
-    ping_after_delta = ping and _hash(f"ping:{msg['id']}") % 4 == 0
     events = [{"at": t, "event": "message_start", "data": {"type": "message_start", "message": head}}]
     clock = first_token
 
     def add(at: float, name: str, data: dict[str, Any]) -> None:
         events.append({"at": round(at, 3), "event": name, "data": {"type": name, **data}})
-        if name == "content_block_start" and ping and data["index"] == 0 and not ping_after_delta:
-            events.append({"at": round(at, 3), "event": "ping", "data": {"type": "ping"}})
-        first_delta = sum(e["event"] == "content_block_delta" for e in events) == 1
-        if name == "content_block_delta" and ping_after_delta and first_delta:
+        if name == "content_block_start" and ping and data["index"] == 0:
             events.append({"at": round(at, 3), "event": "ping", "data": {"type": "ping"}})
 
     for i, block in enumerate(msg["content"]):
@@ -425,6 +458,8 @@ def stream_events(
     out_usage = {k: msg["usage"][k] for k in keys}
     if "output_tokens_details" in msg["usage"]:
         out_usage["output_tokens_details"] = msg["usage"]["output_tokens_details"]
+    elif thinking:
+        out_usage["output_tokens_details"] = {"thinking_tokens": 0}
     delta = {"stop_reason": msg["stop_reason"], "stop_sequence": msg["stop_sequence"]}
     if "stop_details" in msg:
         delta["stop_details"] = msg["stop_details"]
@@ -442,15 +477,25 @@ def stream_exchange(
     tokens_per_second: float = 70.0,
     **kw: Any,
 ) -> dict[str, Any]:
-    """A streamed POST /v1/messages exchange (the request must carry "stream": true)."""
+    """A streamed POST /v1/messages exchange (the request must carry "stream": true).
+
+    A streamed thinking answer reports its thinking tokens in message_delta (a Haiku 4.5 capture of May 2026
+    does, where its non-streamed answers do not), so they are estimated here for every model."""
     msg = message(request, content, seed=label, **kw)
+    thinks = bool(request.get("thinking")) and request["thinking"].get("type") != "disabled"
+    if thinks and "output_tokens_details" not in msg["usage"]:
+        billed = kw.get("thinking_tokens")
+        billed = thinking_billed(request, msg["content"]) if billed is None else billed
+        msg["usage"] = dict(msg["usage"], output_tokens_details={"thinking_tokens": billed or 0})
     return {
         "label": label,
         "request": {"method": "POST", "path": "/v1/messages", "body": request},
         "response": {
             "status": 200,
             "headers": {"content-type": "text/event-stream; charset=utf-8", "request-id": make_id("req_", label)},
-            "events": stream_events(msg, first_token=first_token, tokens_per_second=tokens_per_second),
+            "events": stream_events(
+                msg, first_token=first_token, tokens_per_second=tokens_per_second, thinking=thinks
+            ),
         },
     }
 

@@ -24,6 +24,7 @@ _RECORDED = {
     "the tool-use stream": "streamed tool call",
     "the stream that failed midway": "stream overloaded midway",
     "the web endpoint's stream": "web endpoint re-streams",
+    "the adaptive thinking stream": "adaptive thinking stream, leading text block",
 }
 
 

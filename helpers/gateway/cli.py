@@ -58,7 +58,7 @@ def _parser() -> _Parser:
         default=64,
         help="connections one address may hold at once (default 64; 0: no cap, for a load test from one machine)",
     )
-    sub = p.add_subparsers(dest="command", metavar="{import-vcr,import-har,export}")
+    sub = p.add_subparsers(dest="command", metavar="{import-vcr,import-har,export,check}")
     for name, what in (("import-vcr", "a vcrpy / pytest-recording cassette (YAML)"), ("import-har", "a HAR 1.2 file")):
         s = sub.add_parser(name, help=f"turn {what} into a course recording", description=f"Import {what}.")
         s.add_argument("source", help="the file to import")
@@ -67,6 +67,8 @@ def _parser() -> _Parser:
     s.add_argument("recording", help="a course recording (JSON)")
     s.add_argument("--vcr", help="the cassette to write (YAML)")
     s.add_argument("--har", help="the HAR file to write")
+    s = sub.add_parser("check", help="replay a folder of captures through the gateway with the installed SDK")
+    s.add_argument("folders", nargs="+", help="folders (or files) of cassettes, HAR files or course recordings")
     return p
 
 
@@ -100,6 +102,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     prog = "python -m helpers.gateway"
+    if args.command == "check":
+        from .check import check
+
+        try:
+            return check(args.folders)
+        except OSError as e:
+            print(f"{prog}: error: {getattr(e, 'filename', '') or ''}: {e.strerror or e}", file=sys.stderr)
+            return 2
     if args.command:
         return _interop(args, prog)
     try:

@@ -44,6 +44,12 @@ _METHODS = ("GET", "POST", "DELETE")
 _JSONL_TYPES = ("application/x-jsonl", "application/jsonl", "application/x-ndjson", "application/binary")
 _SDK = re.compile(r"Anthropic/Python\s+([0-9][0-9A-Za-z.+-]*)")
 _PRIMER = "primer"  # our own key in a cassette interaction / "_primer" in a HAR entry: what the formats lack
+MAX_FILE = 64 * 2**20  # the largest cassette or HAR file read (the largest public one known is under 1 MB)
+MAX_BODY = 32 * 2**20  # the most a compressed body may inflate to
+MAX_YAML_NODES = 2_000_000  # YAML nodes a cassette may expand to, aliases counted each time they are used
+MAX_WAIT = 60.0  # seconds: the longest first-byte wait or stream a HAR's timings may ask replay to take
+# Values projects put where they redacted a header before publishing; kept as recorded, and named.
+_PLACEHOLDER = re.compile(r"^<[A-Z0-9_-]+>$|X{3,}")
 
 
 class InteropError(ValueError):
@@ -72,6 +78,41 @@ def _looks_decoded(data: bytes) -> bool:
     return not data or head[:1] in (b"{", b"[", b'"') or head.startswith((b"event:", b"data:", b":"))
 
 
+def _too_big(where: str) -> InteropError:
+    return InteropError(f"{where}: a compressed body inflates past {MAX_BODY // 2**20} MB; not imported (a zip bomb?)")
+
+
+def _inflate(data: bytes, wbits: int, where: str) -> bytes:
+    """gzip/zlib/raw deflate, stopped at MAX_BODY bytes of output (a 2 MB body can hold 2 GB of zeros)."""
+    out = bytearray()
+    while data:
+        d = zlib.decompressobj(wbits)
+        out += d.decompress(data, MAX_BODY + 1 - len(out))
+        if len(out) > MAX_BODY:
+            raise _too_big(where)
+        if not d.eof:
+            if d.unconsumed_tail:
+                raise _too_big(where)
+            raise zlib.error("the compressed body is cut short")
+        data = d.unused_data.lstrip(b"\0") if wbits > 16 else b""  # gzip: members back to back, NUL padding
+    return bytes(out)
+
+
+def _unbrotli(brotli: Any, data: bytes, where: str) -> bytes:
+    step = getattr(brotli, "Decompressor", None)
+    if step is None:
+        out = brotli.decompress(data)
+    else:
+        d, out = step(), b""
+        for i in range(0, len(data), 4096):  # a small input chunk at a time, so the output grows by steps
+            out += d.process(data[i : i + 4096])
+            if len(out) > MAX_BODY:
+                break
+    if len(out) > MAX_BODY:
+        raise _too_big(where)
+    return bytes(out)
+
+
 def _decode(data: bytes, encoding: str, where: str) -> bytes:
     """Undo a Content-Encoding (applied left to right, so undone right to left). A body a tool already
     decoded (HAR usually stores decoded text but keeps the header) is kept as it is."""
@@ -81,12 +122,12 @@ def _decode(data: bytes, encoding: str, where: str) -> bytes:
     for coding in reversed(codings):
         try:
             if coding in ("gzip", "x-gzip"):
-                data = gzip.decompress(data)
+                data = _inflate(data, 16 + zlib.MAX_WBITS, where)
             elif coding == "deflate":
                 try:
-                    data = zlib.decompress(data)
+                    data = _inflate(data, zlib.MAX_WBITS, where)
                 except zlib.error:
-                    data = zlib.decompress(data, -zlib.MAX_WBITS)  # raw deflate, as some servers send
+                    data = _inflate(data, -zlib.MAX_WBITS, where)  # raw deflate, as some servers send
             elif coding == "br":
                 try:
                     import brotli  # type: ignore[import-not-found]
@@ -94,7 +135,7 @@ def _decode(data: bytes, encoding: str, where: str) -> bytes:
                     if _looks_decoded(data):
                         continue
                     raise InteropError(f"{where}: a brotli-encoded body needs: pip install brotli") from None
-                data = brotli.decompress(data)
+                data = _unbrotli(brotli, data, where)
             elif not _looks_decoded(data):
                 raise InteropError(f"{where}: cannot decode a body with Content-Encoding {coding!r}")
         except (OSError, EOFError, zlib.error) as e:
@@ -149,6 +190,7 @@ def _convert(raws: list[dict[str, Any]], source: Path) -> tuple[dict[str, Any], 
     sdk = ""
     dates: list[str] = []
     models: set[str] = set()
+    placeholders: dict[str, int] = {}
     for raw in raws:
         where = f"{source.name}: {raw['where']}"
         url = urlsplit(raw["url"])
@@ -157,6 +199,7 @@ def _convert(raws: list[dict[str, Any]], source: Path) -> tuple[dict[str, Any], 
             skipped += 1
             continue
         path = url.path + (f"?{url.query}" if url.query else "")
+        dates.extend(when for when in (raw.get("started"), raw.get("recorded_at")) if when)
         req_headers = {k.lower(): v for k, v in raw["request_headers"]}
         request_headers += len(raw["request_headers"])
         sdk = sdk or _sdk(req_headers.get("user-agent", ""))
@@ -177,12 +220,15 @@ def _convert(raws: list[dict[str, Any]], source: Path) -> tuple[dict[str, Any], 
             low = name.lower()
             if low == "content-encoding":
                 encoding = value
-            if low == "date" and not dates:
+            if low == "date":
                 dates.append(value)
             if low in added:
                 continue
             if is_allowed_header(low):
                 headers[low] = f"{headers[low]}, {value}" if low in headers else value
+                if _PLACEHOLDER.search(value):
+                    placeholders.setdefault(f"{low}: {value}", 0)
+                    placeholders[f"{low}: {value}"] += 1
             else:
                 dropped[low] = dropped.get(low, 0) + 1
         ctype = next((v for k, v in raw["response_headers"] if k.lower() == "content-type"), "").lower()
@@ -213,8 +259,6 @@ def _convert(raws: list[dict[str, Any]], source: Path) -> tuple[dict[str, Any], 
         ex.update(request=req, response=resp)
         ex.update((k, v) for k, v in (unknown.get("exchange") or {}).items() if k not in ex)
         exchanges.append(ex)
-        if raw.get("started"):
-            dates.insert(0, raw["started"])
     if not exchanges:
         raise InteropError(f"{source.name}: no requests to /v1/... to import")
     provenance: dict[str, Any] = {
@@ -225,6 +269,10 @@ def _convert(raws: list[dict[str, Any]], source: Path) -> tuple[dict[str, Any], 
     }
     if models:
         provenance["models"] = sorted(models)
+    if _PLACEHOLDER.search(sdk):
+        placeholders[f"user-agent: {sdk}"] = 1
+    if placeholders:  # what the publisher redacted: kept as recorded, and said
+        provenance["placeholders"] = sorted(placeholders)
     data = {"format": 1, "provenance": provenance, "exchanges": exchanges}
     names = ", ".join(sorted(dropped))
     summary = (
@@ -233,6 +281,13 @@ def _convert(raws: list[dict[str, Any]], source: Path) -> tuple[dict[str, Any], 
         + (f"; dropped all {request_headers} request header(s)" if request_headers else "; no request headers")
         + f"; dropped {sum(dropped.values())} response header(s) not on the allow-list"
         + (f": {names}" if names else "")
+        + (
+            f"; kept {sum(placeholders.values())} redacted placeholder(s) as recorded: {', '.join(sorted(placeholders)[:3])}"
+            + (f" and {len(placeholders) - 3} more (in provenance.placeholders)" if len(placeholders) > 3 else "")
+            if placeholders
+            else ""
+        )
+        + ("; no date in the file: provenance.date is \"unknown\"" if provenance["date"] == "unknown" else "")
     )
     return data, summary
 
@@ -249,7 +304,7 @@ def _date(candidates: list[str]) -> str:
             return parsedate_to_datetime(value).date().isoformat()
         except (TypeError, ValueError, IndexError):
             pass
-    return _dt.date.today().isoformat()
+    return "unknown"  # never the day of the import: that would date old traffic as new
 
 
 def _as_bytes(value: Any) -> bytes:
@@ -277,38 +332,125 @@ def _pairs(headers: Any) -> list[tuple[str, str]]:
     return []
 
 
-def read_vcr(path: Path) -> list[dict[str, Any]]:
-    yaml = _yaml()
-
-    class _Loader(yaml.SafeLoader):  # the benign tags vcrpy cassettes hold (as vcrpy's own safe loader)
-        pass
-
-    _Loader.add_constructor("tag:yaml.org,2002:python/unicode", lambda loader, node: loader.construct_scalar(node))
-    _Loader.add_constructor("tag:yaml.org,2002:python/str", lambda loader, node: loader.construct_scalar(node))
+def _read(path: Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_FILE:
+        raise InteropError(f"{path.name}: {size // 2**20} MB is more than the {MAX_FILE // 2**20} MB an import reads")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InteropError(f"{path.name}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def _yaml_loader(yaml: Any, name: str) -> Any:
+    """PyYAML's safe loader, plus the benign tags cassettes hold, and a bound on what aliases expand to."""
+
+    class _Loader(yaml.SafeLoader):
+        def get_single_node(self) -> Any:
+            node = super().get_single_node()
+            sizes: dict[int, int] = {}
+
+            def size(n: Any) -> int:  # nodes once composed, counting a shared (aliased) node at every use
+                if id(n) in sizes:
+                    return sizes[id(n)]
+                sizes[id(n)] = 0  # a recursive alias counts once
+                total = 1
+                if isinstance(n, yaml.SequenceNode):
+                    total += sum(size(c) for c in n.value)
+                elif isinstance(n, yaml.MappingNode):
+                    total += sum(size(k) + size(v) for k, v in n.value)
+                sizes[id(n)] = min(total, MAX_YAML_NODES + 1)
+                return sizes[id(n)]
+
+            if node is not None and size(node) > MAX_YAML_NODES:
+                raise InteropError(
+                    f"{name}: its YAML aliases expand past {MAX_YAML_NODES:,} nodes; not imported (an alias bomb?)"
+                )
+            return node
+
+    def text(loader: Any, node: Any) -> str:
+        return loader.construct_scalar(node)
+
+    def binary(loader: Any, node: Any) -> bytes:  # Ruby VCR's `!binary`: base64 of the bytes
+        try:
+            return base64.b64decode("".join(loader.construct_scalar(node).split()), validate=True)
+        except ValueError:
+            raise InteropError(f"{name}: line {node.start_mark.line + 1}: a !binary value is not base64") from None
+
+    _Loader.add_constructor("tag:yaml.org,2002:python/unicode", text)  # vcrpy's own safe loader takes these two
+    _Loader.add_constructor("tag:yaml.org,2002:python/str", text)
+    _Loader.add_constructor("!binary", binary)
+    return _Loader
+
+
+def _body(part: dict[str, Any], where: str) -> bytes:
+    """A cassette body in any of the published forms: vcrpy's text or {string: ...}, Ruby VCR's
+    {encoding, string} (string may be !binary bytes), pydantic-ai's `parsed_body` (the JSON already parsed)."""
+    if "parsed_body" in part and part.get("body") in (None, "", {}):
+        value = part["parsed_body"]
+        if value is None:
+            return b""
+        if isinstance(value, list):
+            raise InteropError(
+                f"{where}: a `parsed_body` list (a stream parsed into parts?) cannot be turned back into the"
+                " bytes the API sent; record that test again with the raw body kept"
+            )
+        if isinstance(value, (dict, list)):
+            return json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return _as_bytes(value)
+    body = part.get("body", part.get("content"))
+    if isinstance(body, dict) and "string" not in body and body:
+        raise InteropError(f"{where}: a body with keys {sorted(map(str, body))[:4]} and no `string` is not a form this reads")
+    return _as_bytes(body)
+
+
+def _date_of(value: Any) -> str | None:
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    return value if isinstance(value, str) else None
+
+
+def read_vcr(path: Path) -> list[dict[str, Any]]:
+    """vcrpy / pytest-recording (version 1, `interactions`) and Ruby VCR (`http_interactions`) cassettes."""
+    yaml = _yaml()
+    text = _read(path)
+    try:
+        data = yaml.load(text, Loader=_yaml_loader(yaml, path.name))
     except yaml.YAMLError as e:
         raise InteropError(f"{path.name}: not a YAML cassette ({str(e).splitlines()[0]})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        raise InteropError(f"{path.name}: not a vcrpy cassette (version 1: a mapping with interactions)")
-    if data.get("version", 1) != 1:
+    except RecursionError:
+        raise InteropError(f"{path.name}: its YAML nests too deeply to read") from None
+    key = next((k for k in ("interactions", "http_interactions") if isinstance(data, dict) and k in data), None)
+    if key is None or not isinstance(data[key], list):
+        raise InteropError(
+            f"{path.name}: not a cassette (a mapping with `interactions`, as vcrpy writes, or `http_interactions`,"
+            " as Ruby VCR writes)"
+        )
+    if key == "interactions" and data.get("version", 1) != 1:
         raise InteropError(f"{path.name}: cassette version {data.get('version')!r}; only version 1 is read")
     raws = []
-    for i, it in enumerate(data["interactions"]):
+    for i, it in enumerate(data[key]):
+        where = f"{path.name}: {key}[{i}]"
         req, resp = (it.get("request"), it.get("response")) if isinstance(it, dict) else (None, None)
         if not isinstance(req, dict) or not isinstance(resp, dict):
-            raise InteropError(f"{path.name}: interactions[{i}] needs a request and a response")
+            raise InteropError(f"{where} needs a request and a response")
         status = resp.get("status", {})
+        code = status.get("code") if isinstance(status, dict) else resp.get("status_code", status)
+        try:
+            code = int(code)
+        except (TypeError, ValueError):
+            raise InteropError(f"{where}: the response has no HTTP status code (got {code!r})") from None
         raws.append(
             {
-                "where": f"interactions[{i}]",
+                "where": f"{key}[{i}]",
                 "method": req.get("method", ""),
-                "url": str(req.get("uri", "")),
+                "url": str(req.get("uri", req.get("url", ""))),
                 "request_headers": _pairs(req.get("headers")),
-                "request_body": _as_bytes(req.get("body")),
-                "status": status.get("code") if isinstance(status, dict) else resp.get("status_code"),
+                "request_body": _body(req, f"{where}.request"),
+                "status": code,
                 "response_headers": _pairs(resp.get("headers")),
-                "response_body": _as_bytes(resp.get("body", resp.get("content"))),
+                "response_body": _body(resp, f"{where}.response"),
+                "recorded_at": _date_of(it.get("recorded_at")),
                 "primer": it.get(_PRIMER) if isinstance(it.get(_PRIMER), dict) else None,
             }
         )
@@ -317,7 +459,7 @@ def read_vcr(path: Path) -> list[dict[str, Any]]:
 
 def read_har(path: Path) -> list[dict[str, Any]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(_read(path))
         entries = data["log"]["entries"]
         if not isinstance(entries, list):
             raise TypeError
@@ -356,13 +498,20 @@ def read_har(path: Path) -> list[dict[str, Any]]:
                 "response_headers": _pairs(resp.get("headers"))
                 or ([("content-type", content["mimeType"])] if content.get("mimeType") else []),
                 "response_body": body(content),
-                "wait": wait / 1000 if isinstance(wait, (int, float)) and wait >= 0 else None,
-                "receive": receive / 1000 if isinstance(receive, (int, float)) and receive >= 0 else None,
+                "wait": _seconds(wait),
+                "receive": _seconds(receive),
                 "started": e.get("startedDateTime"),
                 "primer": e.get("_primer") if isinstance(e.get("_primer"), dict) else None,
             }
         )
     return raws
+
+
+def _seconds(ms: Any) -> float | None:
+    """A HAR timing (milliseconds; -1 when unknown) in seconds, at most MAX_WAIT: replay waits what it says."""
+    if not isinstance(ms, (int, float)) or isinstance(ms, bool) or not ms >= 0:
+        return None
+    return min(ms / 1000, MAX_WAIT)
 
 
 def _write(text: str, out: Path) -> None:
@@ -416,7 +565,7 @@ def _wire(ex: Any) -> tuple[str, str, list[str]]:
         default = "text/event-stream; charset=utf-8"
     elif r.lines is not None:
         text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in r.lines)
-        default = "application/binary"
+        default = "application/x-jsonl"  # what the API sends (2026 captures)
     else:
         text = "" if r.body is None else r.body if isinstance(r.body, str) else json.dumps(r.body, ensure_ascii=False)
         default = "application/json"

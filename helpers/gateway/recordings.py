@@ -35,6 +35,8 @@ __all__ = [
     "canonical_body",
     "canonical_path",
     "match_path",
+    "match_body",
+    "EQUIVALENCES",
     "MATCH_HEADERS",
     "first_difference",
     "ReplayIndex",
@@ -49,13 +51,23 @@ __all__ = [
 
 FORMAT = 1
 # Response headers a recording may keep. Request headers are never stored.
-ALLOWED_RESPONSE_HEADERS = ("content-type", "request-id", "retry-after", "x-should-retry")
+# anthropic-workspace-id is on every 2026 response (SDK 2.17 reads it into APIStatusError.workspace_id);
+# content-disposition names a batch's results file.
+ALLOWED_RESPONSE_HEADERS = (
+    "content-type",
+    "request-id",
+    "retry-after",
+    "x-should-retry",
+    "anthropic-workspace-id",
+    "content-disposition",
+)
 _ALLOWED_PREFIXES = ("anthropic-ratelimit-",)
 _METHODS = ("GET", "POST", "DELETE")
 MATCH_HEADERS = ("anthropic-version", "anthropic-beta")
 _SOURCES = ("authored", "recorded")
 _UNSAFE = re.compile(r"[\r\n\x00]")
 _EVENT_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_EVENT_AT = 300.0  # seconds: the latest offset a stream's event may have (replay waits what it says)
 _SIMILAR_CHARS = 4000  # how much of each body the closest-exchange search compares
 # Keys a loaded recording understands; any other key is kept as it is and written back on save.
 _TOP_KEYS = ("format", "provenance", "exchanges")
@@ -89,7 +101,7 @@ class Request:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.method, match_path(self.path), canonical_body(self.body))
+        return (self.method, match_path(self.path), canonical_body(match_body(self.body)))
 
 
 @dataclass(frozen=True)
@@ -143,9 +155,9 @@ class Recording:
 
 
 _ID_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"  # base58, as the API's ids
-# Message, request and batch ids of 2026 start "011C" (msg_011Cd..., req_011CZo..., msgbatch_011Cb...);
-# tool_use ids still start "01" (toolu_01Ntv...), as in public captures of August 2026.
-_ID_LEAD = {"msg_": "011C", "req_": "011C", "msgbatch_": "011C"}
+# Message and request ids of 2026 start "011C" (msg_011Cd..., req_011CZo...); batch, workspace and tool_use
+# ids still start "01" (msgbatch_01GUq..., wrkspc_01MZW..., toolu_01Ntv...), as in public captures of August 2026.
+_ID_LEAD = {"msg_": "011C", "req_": "011C"}
 
 
 def stable_id(prefix: str, seed: str, length: int = 24) -> str:
@@ -171,6 +183,34 @@ def canonical_path(path: str, *, drop: tuple[tuple[str, str], ...] = ()) -> str:
     pairs = [p for p in parse_qsl(parts.query, keep_blank_values=True) if p not in drop]
     query = urlencode(sorted(pairs))
     return parts.path + (f"?{query}" if query else "")
+
+
+# Requests the API answers the same, so replay matches them as equal: (name, what it means). The only ones.
+EQUIVALENCES = (
+    ("stream-false", '"stream": false is the same as no "stream" field (ruby_llm, crewAI and pydantic-ai send it)'),
+    ("empty-body", "an empty JSON object {} is the same as no body (Ruby VCR records {} for batches.cancel())"),
+)
+
+
+def match_body(body: Any) -> Any:
+    """The body as matching sees it, with EQUIVALENCES applied: {} is no body, "stream": false is no stream."""
+    if isinstance(body, dict):
+        if body.get("stream") is False:
+            body = {k: v for k, v in body.items() if k != "stream"}
+        if not body:
+            return None
+    return body
+
+
+def _equivalence_note(recorded: Any, sent: Any) -> str:
+    """Which equivalences relate two bodies (named), for a miss message; "" when none does."""
+    names = []
+    for side in (recorded, sent):
+        if isinstance(side, dict) and side.get("stream") is False and "stream-false" not in names:
+            names.append("stream-false")
+    if (recorded == {} and sent is None) or (recorded is None and sent == {}):
+        names.append("empty-body")
+    return "; ".join(text for name, text in EQUIVALENCES if name in names)
 
 
 def match_path(path: str) -> str:
@@ -282,8 +322,12 @@ def _parse_exchange(raw: Any, i: int, source: str, name: str) -> Exchange:
                 raise _fail(source, f"{where}.response.events[{j}].event", "must be a name of letters, digits, _ or -")
             if isinstance(ev["data"], str) and _UNSAFE.search(ev["data"]):
                 raise _fail(source, f"{where}.response.events[{j}].data", "as a string must be one line")
-            if not isinstance(at, (int, float)) or isinstance(at, bool) or at < last:
-                raise _fail(source, f"{where}.response.events[{j}].at", "must be seconds, not decreasing")
+            if not isinstance(at, (int, float)) or isinstance(at, bool) or not last <= at <= MAX_EVENT_AT:
+                raise _fail(
+                    source,
+                    f"{where}.response.events[{j}].at",
+                    f"must be seconds, not decreasing, at most {MAX_EVENT_AT:g}",
+                )
             last = float(at)
     lines = resp.get("lines")
     if lines is not None and not isinstance(lines, list):
@@ -435,14 +479,17 @@ class ReplayIndex:
             elif match_path(near.request.path) != match_path(path):
                 recorded_q, sent_q = urlsplit(near.request.path).query, urlsplit(path).query
                 diff = f"the query string: recorded {'?' + recorded_q!r}, the request sends {'?' + sent_q!r}"
-            elif canonical_body(near.request.body) == canonical_body(body) and near.request.match_headers:
+            elif near.request.key[2] == canonical_body(match_body(body)) and near.request.match_headers:
                 h, v = next((h, v) for h, v in near.request.match_headers.items() if sent.get(h) != v)
                 diff = f"header {h}: recorded {v!r}, the request sends {sent.get(h, 'none')!r}"
             else:
                 try:
-                    diff = first_difference(near.request.body, body)
+                    diff = first_difference(match_body(near.request.body), match_body(body))
                 except RecursionError:
                     diff = "a part nested too deeply to compare"
+                note = _equivalence_note(near.request.body, body)
+                if note and diff:
+                    diff += f" (replay already treats as equal: {note})"
             text += f" Closest: {near.describe()}; first difference at {diff}."
         text += (
             " Replay answers only recorded requests: to send this one to the real API, put your key in .env"
@@ -461,7 +508,7 @@ class Cursor:
         self.used: dict[tuple[Any, ...], int] = {}
 
     def next(self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None) -> Exchange | None:
-        key = (method, match_path(path), canonical_body(body))
+        key = (method, match_path(path), canonical_body(match_body(body)))
         sent = {k.lower(): v for k, v in (headers or {}).items()}
         found = [
             ex

@@ -5,6 +5,9 @@ event (twice, then succeeds on retry) and the request a small web endpoint re-st
 Streams are paced like a real one: the first text after a few hundred milliseconds, then a steady rate.
 """
 
+import base64
+import hashlib
+
 from authoring import PRIMER_WEATHER_TOOLS, make_id, message, recording, stream_events, stream_exchange, tool_use
 
 from helpers.models import OPUS
@@ -128,6 +131,29 @@ def failed_stream(label: str, request: dict, text: str, deltas: int) -> dict:
     }
 
 
+# Adaptive thinking on Opus 4.6, streamed: as in a real capture (simonw/llm-anthropic, February 2026), the
+# answer starts with a text block of "\n\n" before its thinking block, so content[0] is neither the thinking
+# nor the answer. final_text (exercise 1) meets this stream.
+ADAPTIVE = {
+    "model": OPUS,
+    "max_tokens": 4096,
+    "thinking": {"type": "adaptive"},
+    "messages": [{"role": "user", "content": "In one sentence: why does a stream send a ping?"}],
+    "stream": True,
+}
+ADAPTIVE_THINKING = "A ping keeps an idle connection from being closed by proxies; one sentence is enough."
+ADAPTIVE_ANSWER = "A ping is a small keep-alive event that tells proxies and clients the connection is still open."
+
+
+def adaptive_content() -> list[dict]:
+    raw = b"".join(hashlib.sha256(f"primer-05:adaptive:{i}".encode()).digest() for i in range(8))
+    return [
+        {"type": "text", "text": "\n\n"},
+        {"type": "thinking", "thinking": ADAPTIVE_THINKING, "signature": base64.b64encode(raw).decode()},
+        {"type": "text", "text": ADAPTIVE_ANSWER},
+    ]
+
+
 def build():
     weather_call = [
         {"type": "text", "text": "I'll check the current weather in Tokyo for you."},
@@ -148,6 +174,7 @@ def build():
             failed_stream("stream overloaded midway again", QUBIT, QUBIT_ANSWER, 6),
             stream_exchange("stream succeeds on retry", QUBIT, QUBIT_ANSWER, first_token=0.39),
             stream_exchange("web endpoint re-streams", WEB, WEB_ANSWER, first_token=0.42),
+            stream_exchange("adaptive thinking stream, leading text block", ADAPTIVE, adaptive_content()),
         ],
         models=[OPUS],
         note="The overloaded streams are cut with an `error` event where the next text would have been.",

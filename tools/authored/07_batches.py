@@ -82,7 +82,7 @@ CAIRO_ERROR = "max_tokens: 200000 > 128000, which is the maximum allowed number 
 
 
 def stamp(t: datetime | None) -> str | None:
-    return None if t is None else t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return None if t is None else t.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")  # as 2026 batches send it
 
 
 def batch_object(
@@ -94,7 +94,7 @@ def batch_object(
     ended: datetime | None = None,
     cancel_initiated: datetime | None = None,
 ) -> dict:
-    """A MessageBatch body in the field order of api-facts.md."""
+    """A MessageBatch body in the field order of the real 2026 captures (tests/fixtures/real/batch_*.json)."""
     return {
         "id": batch_id,
         "type": "message_batch",
@@ -106,11 +106,11 @@ def batch_object(
             "canceled": counts.get("canceled", 0),
             "expired": counts.get("expired", 0),
         },
+        "ended_at": stamp(ended),
         "created_at": stamp(created),
         "expires_at": stamp(created + timedelta(hours=24)),
-        "ended_at": stamp(ended),
-        "cancel_initiated_at": stamp(cancel_initiated),
         "archived_at": None,
+        "cancel_initiated_at": stamp(cancel_initiated),
         "results_url": f"{API}/v1/messages/batches/{batch_id}/results" if status == "ended" else None,
     }
 
@@ -137,7 +137,7 @@ def canceled(custom_id: str) -> dict:
 
 
 def results_exchange(label: str, batch_id: str, lines: list[dict]) -> dict:
-    # content-type is left to the gateway (application/binary, what the SDK asks for).
+    # content-type (application/x-jsonl) and content-disposition come from authoring.complete_headers.
     return {
         "label": label,
         "request": {"method": "GET", "path": f"/v1/messages/batches/{batch_id}/results"},

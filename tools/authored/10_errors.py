@@ -14,7 +14,16 @@ writes the sum) fills in none.
 import hashlib
 import uuid
 
-from authoring import error_exchange, json_exchange, make_id, message, message_exchange, recording, stream_events
+from authoring import (
+    carries_rate_limits,
+    error_exchange,
+    json_exchange,
+    make_id,
+    message,
+    message_exchange,
+    recording,
+    stream_events,
+)
 
 from helpers.models import HAIKU, OPUS
 
@@ -137,13 +146,13 @@ TIER_1 = {"requests": 50, "input-tokens": 30_000, "output-tokens": 8_000}
 
 
 def fill_limits(exchanges):
-    """Rate-limit headers for every exchange that has none yet (not the 401: the API does not know the
-    organization), per model class, as a minute's traffic after the ones above."""
+    """Rate-limit headers for every exchange that has none yet and carries them (`carries_rate_limits`: a 2xx
+    to POST /v1/messages, a 429 or a 5xx), per model class, as a minute's traffic after the ones above."""
     tier = {OPUS: (50, 30_000, 8_000), HAIKU: (50, 50_000, 10_000)}
     used = {OPUS: [1, 15, 29], HAIKU: [40, 2_500, 1_800]}
     for n, ex in enumerate(exchanges):
         hdrs = ex["response"]["headers"]
-        if ex["response"]["status"] == 401 or any(k.startswith("anthropic-ratelimit-") for k in hdrs):
+        if not carries_rate_limits(ex) or any(k.startswith("anthropic-ratelimit-") for k in hdrs):
             continue
         model = ex["request"]["body"]["model"]
         model = model if model in tier else OPUS
