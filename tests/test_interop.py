@@ -623,7 +623,8 @@ def test_check_on_nothing_is_one_line_and_exit_2(tmp_path):
 
 # ../shared/real-captures beside the clone (a worktree may sit one folder deeper)
 REAL_CAPTURES = next(
-    (p / "shared" / "real-captures" for p in Path(__file__).resolve().parents[1:4] if (p / "shared" / "real-captures").is_dir()),
+    (p / "shared" / "real-captures" for p in Path(__file__).resolve().parents[1:4]
+     if (p / "shared" / "real-captures").is_dir()),
     Path("../shared/real-captures"),
 )
 

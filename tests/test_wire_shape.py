@@ -230,16 +230,19 @@ def _real_sets() -> dict[tuple[str, int], set[str]]:
 
 REAL_SETS = _real_sets()
 # Kinds whose 2xx answers carry the rate-limit headers in 2026 (learned; 429 and 5xx are not in the captures).
-LIMITED_KINDS = {k for (k, status), names in REAL_SETS.items() if any(n.startswith("anthropic-ratelimit-") for n in names)}
+LIMITED_KINDS = {k for (k, status), names in REAL_SETS.items()
+                 if any(n.startswith("anthropic-ratelimit-") for n in names)}
 WORKSPACE = "anthropic-workspace-id"
 RETRY_AFTER = {row["values"]["retry-after"] for row in HEADERS_2026 if "retry-after" in row["values"]}
-RESULTS = next(row["values"] for row in HEADERS_2026 if row["kind"] == "batch results" and row["source"].startswith("rl_"))
+RESULTS = next(row["values"] for row in HEADERS_2026
+               if row["kind"] == "batch results" and row["source"].startswith("rl_"))
 BATCH_KEYS = [list(b) for b in BATCHES_2026]
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 
 
 def _thinks(body: Any) -> bool:
-    return isinstance(body, dict) and isinstance(body.get("thinking"), dict) and body["thinking"].get("type") != "disabled"
+    thinking = body.get("thinking") if isinstance(body, dict) else None
+    return isinstance(thinking, dict) and thinking.get("type") != "disabled"
 
 
 def fact_problems(where: str, ex: dict[str, Any]) -> list[str]:
@@ -269,7 +272,8 @@ def fact_problems(where: str, ex: dict[str, Any]) -> list[str]:
             out.append(f"{where}: retry-after on a poll of a batch not in progress")
     if kind == "batch results" and status == 200:
         if headers.get("content-type") != RESULTS["content-type"]:
-            out.append(f"{where}: results content-type {headers.get('content-type')!r}, real {RESULTS['content-type']!r}")
+            got = headers.get("content-type")
+            out.append(f"{where}: results content-type {got!r}, real {RESULTS['content-type']!r}")
         batch_id = req["path"].split("/")[4]
         if headers.get("content-disposition") != RESULTS["content-disposition"].replace("<batch id>", batch_id):
             out.append(f"{where}: results content-disposition differs from {RESULTS['content-disposition']!r}")
@@ -288,7 +292,8 @@ def fact_problems(where: str, ex: dict[str, Any]) -> list[str]:
         out.append(f"{where}: the ping must come right after the first content_block_start (as in every real stream)")
     if events and _thinks(req.get("body")):
         delta = next((e["data"] for e in events if e["event"] == "message_delta"), None)
-        if delta is not None and not isinstance(delta["usage"].get("output_tokens_details", {}).get("thinking_tokens"), int):
+        details = delta["usage"].get("output_tokens_details", {}) if delta is not None else {}
+        if delta is not None and not isinstance(details.get("thinking_tokens"), int):
             out.append(f"{where}: a thinking stream's message_delta.usage lacks output_tokens_details.thinking_tokens")
     return out
 
@@ -415,7 +420,8 @@ def test_the_2026_captures_teach_the_facts_the_recordings_follow() -> None:
         "request-id",
         "x-should-retry",
     }
-    assert REAL_SETS[("count_tokens", 200)] == REAL_SETS[("batch create", 200)] == {WORKSPACE, "content-type", "request-id"}
+    plain = {WORKSPACE, "content-type", "request-id"}
+    assert REAL_SETS[("count_tokens", 200)] == REAL_SETS[("batch create", 200)] == plain
     # 2. retry-after: 10 on an in-progress poll, none on the ended one
     assert RETRY_AFTER == {"10"} and "retry-after" not in REAL_SETS[("batch poll ended", 200)]
     # 3. results as application/x-jsonl, with the file's name
@@ -468,20 +474,25 @@ def test_an_authored_adaptive_stream_starts_with_the_leading_text_block_and_the_
     adaptive = [
         ex
         for _, ex in exchanges()
-        if ex["response"].get("events") and (ex["request"].get("body") or {}).get("thinking", {}).get("type") == "adaptive"
+        if ex["response"].get("events")
+        and (ex["request"].get("body") or {}).get("thinking", {}).get("type") == "adaptive"
     ]
     assert adaptive and all(
         _leading_blocks([{"event": e["event"], "data": e["data"]} for e in ex["response"]["events"]])
         == [("text", "\n\n"), ("thinking", None)]
         for ex in adaptive
     )
-    met = [ev for ev in streams().values() if ev and _leading_blocks([{"event": e["type"], "data": e} for e in ev])[:1] == [("text", "\n\n")]]
+    met = [ev for ev in streams().values()
+           if ev and _leading_blocks([{"event": e["type"], "data": e} for e in ev])[:1] == [("text", "\n\n")]]
     assert met, "05's final_text check must include a stream that starts with the leading text block"
     assert reference_final_text(met[0])[0].startswith("\n\n")
 
 
 def _poll(status: str) -> Any:
-    return lambda ex: answer_kind(ex["request"]["method"], ex["request"]["path"], ex["response"]) == f"batch poll {status}"
+    def poll(ex: dict) -> bool:
+        return answer_kind(ex["request"]["method"], ex["request"]["path"], ex["response"]) == f"batch poll {status}"
+
+    return poll
 
 
 def _route(route: str) -> Any:

@@ -148,7 +148,8 @@ def _call(client: Any, ex: Exchange, batches_seen: set[str]) -> str | None:
         call(path, cast_to=object, **opts)
         return None
     want_id = ex.response.body.get("id") if isinstance(ex.response.body, dict) else None
-    return None if getattr(got, "id", None) == want_id else f"the SDK reads id {getattr(got, 'id', None)!r}, recorded {want_id!r}"
+    got_id = getattr(got, "id", None)
+    return None if got_id == want_id else f"the SDK reads id {got_id!r}, recorded {want_id!r}"
 
 
 def _replay(rec: Recording, name: str) -> tuple[int, list[str]]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import gzip
 import http
 import json
 import re
@@ -282,7 +281,8 @@ def _convert(raws: list[dict[str, Any]], source: Path) -> tuple[dict[str, Any], 
         + f"; dropped {sum(dropped.values())} response header(s) not on the allow-list"
         + (f": {names}" if names else "")
         + (
-            f"; kept {sum(placeholders.values())} redacted placeholder(s) as recorded: {', '.join(sorted(placeholders)[:3])}"
+            f"; kept {sum(placeholders.values())} redacted placeholder(s) as recorded: "
+            f"{', '.join(sorted(placeholders)[:3])}"
             + (f" and {len(placeholders) - 3} more (in provenance.placeholders)" if len(placeholders) > 3 else "")
             if placeholders
             else ""
@@ -400,7 +400,8 @@ def _body(part: dict[str, Any], where: str) -> bytes:
         return _as_bytes(value)
     body = part.get("body", part.get("content"))
     if isinstance(body, dict) and "string" not in body and body:
-        raise InteropError(f"{where}: a body with keys {sorted(map(str, body))[:4]} and no `string` is not a form this reads")
+        keys = sorted(map(str, body))[:4]
+        raise InteropError(f"{where}: a body with keys {keys} and no `string` is not a form this reads")
     return _as_bytes(body)
 
 
