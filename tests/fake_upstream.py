@@ -19,6 +19,7 @@ class Reply:
     gate_after: int | None = None  # hold the stream after this many events until `release` is set
     lines: list[Any] | None = None
     gzip: bool = False  # compress a JSON or JSONL body when the request accepts gzip, as the real API may
+    raw: bytes | None = None  # sent as it is, with `headers` only (no Content-Type of its own): odd answers
 
 
 class FakeUpstream:
@@ -46,6 +47,14 @@ class FakeUpstream:
                     }
                 )
                 reply = upstream.replies.pop(0) if upstream.replies else Reply(500, {"type": "error"})
+                if reply.raw is not None:
+                    self.send_response(reply.status)
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(reply.raw)))
+                    self.end_headers()
+                    self.wfile.write(reply.raw)
+                    return
                 if reply.events is not None:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -78,7 +87,7 @@ class FakeUpstream:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _any
+            do_GET = do_POST = do_DELETE = _any
 
         self._loop = LoopbackServer(Handler)
         self.url = self._loop.url

@@ -26,12 +26,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl
 
 from ..pricing import UnknownPriceError
 from .budget import BadRequest, BudgetExceeded, Ledger, LedgerError, worst_case
 from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message
 from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls, stable_id
+from .routes import route_problem
 from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
 
 __all__ = [
@@ -47,45 +47,10 @@ __all__ = [
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 100  # JSON nesting a request may have; deeper bodies would exhaust the recursion limit
-_ID = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
-# The API routes the course uses, exactly as the SDK writes them. Live mode forwards nothing else, so no
-# spelling of a billable route (a trailing slash, "//", "./", %2f, upper case) can skip the budget.
-_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (m, re.compile(f"^{r}$"))
-    for m, r in (
-        ("POST", "/v1/messages"),
-        ("POST", "/v1/messages/count_tokens"),
-        ("POST", "/v1/messages/batches"),
-        ("GET", "/v1/messages/batches"),
-        ("GET", f"/v1/messages/batches/{_ID}"),
-        ("GET", f"/v1/messages/batches/{_ID}/results"),
-        ("POST", f"/v1/messages/batches/{_ID}/cancel"),
-        ("DELETE", f"/v1/messages/batches/{_ID}"),
-        ("GET", "/v1/models"),
-        ("GET", f"/v1/models/{_ID}"),
-    )
-)
-_QUERY_KEYS = ("beta", "limit", "before_id", "after_id")
-_QUERY_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 _LENGTH = re.compile(r"^[0-9]{1,18}$")
 _RETRIES = re.compile(r"^[0-9]{1,4}$")
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 _CRASHES_KEPT = 50
-
-
-def route_problem(method: str, path: str) -> tuple[int, str] | None:
-    """Why the gateway will not forward `method path` (status, message), or None for a known API route."""
-    route, _, query = path.partition("?")
-    if not any(m == method and rx.match(route) for m, rx in _ROUTES):
-        return 404, f"Course gateway: no API route {method} {route[:200]}."
-    try:
-        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query), max_num_fields=8)
-    except ValueError:
-        return 400, "Course gateway: the query string is malformed."
-    for k, v in pairs:
-        if k not in _QUERY_KEYS or not _QUERY_VALUE.match(v):
-            return 400, f"Course gateway: query parameter {k[:40]!r} is not one the API takes here; leave it out."
-    return None
 
 
 def _depth(value: Any) -> int:
@@ -452,7 +417,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         try:
-            est = worst_case(method, self.path, body, held_tokens=gw.held_tokens)
+            betas = self.headers.get_all("anthropic-beta") or []
+            est = worst_case(method, self.path, body, held_tokens=gw.held_tokens, betas=betas)
         except UnknownPriceError as e:
             gw._log(LogEntry(method, logged, 400, "budget", **seen), self)
             self._send_error(
