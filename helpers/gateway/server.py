@@ -29,9 +29,9 @@ from typing import Any, TypeVar
 
 from ..pricing import UnknownPriceError
 from .budget import BadRequest, BudgetExceeded, Ledger, LedgerError, worst_case
-from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message
+from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message, unpriced
 from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls, stable_id
-from .routes import route_problem
+from .routes import Route, find_route, route_problem
 from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
 
 __all__ = [
@@ -51,6 +51,7 @@ _LENGTH = re.compile(r"^[0-9]{1,18}$")
 _RETRIES = re.compile(r"^[0-9]{1,4}$")
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 _CRASHES_KEPT = 50
+_NO_ROUTE = Route("", "", "", "json")
 
 
 def _depth(value: Any) -> int:
@@ -477,36 +478,66 @@ class _Handler(BaseHTTPRequestHandler):
         gw = self.server.gateway
         assert gw.ledger is not None and gw.upstream is not None
         headers = {k.lower(): v for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP}
+        encoding = resp.getheader("Content-Encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            headers["content-encoding"] = encoding  # relayed as sent, so the client can decode it; never metered
+        ctype = headers.get("content-type", "").lower()
         route = self.path.split("?", 1)[0]
+        billable = (find_route(method, route) or _NO_ROUTE).billable
         finish: Callable[[], None] | None
-        if resp.status < 300 and "text/event-stream" in headers.get("content-type", ""):
+        if 300 <= resp.status < 400:
+            # never relayed: a client following it would send its key to wherever it points
+            self._settle(gw.ledger.settle, rid, [], keep_reserved=True)
+            gw._log(LogEntry(method, route, 502, "error", **seen), self)
+            if gw.recorder and slot is not None:
+                gw.recorder.fail(slot, f"the upstream answered {resp.status} (a redirect)")
+            self._send_error(
+                502,
+                "api_error",
+                f"Course gateway: the upstream answered with a redirect ({resp.status}), which is never followed "
+                "or relayed; check PRIMER_UPSTREAM_URL. The call's worst case stays counted as spent.",
+            )
+            return
+        metered = encoding in ("", "identity")
+        if resp.status < 300 and ctype.startswith("text/event-stream") and metered:
             meter, events, client_ok = self._relay_sse(resp, headers, start, capture=slot is not None)
             charges = meter.charges()
             gw._remember(meter.message_id, charges)
-            # a cut stream keeps its worst case
-            self._settle(gw.ledger.settle, rid, charges, keep_reserved=not meter.complete)
+            # a cut stream, or one whose usage the meter cannot price, keeps its worst case
+            unsure = not meter.complete or not charges or bool(unpriced(charges))
+            self._settle(gw.ledger.settle, rid, charges, keep_reserved=unsure)
             payload: dict[str, Any] = {"events": events}
             kind, finish = "sse", (self._end_chunks if client_ok else None)
         else:
             data = resp.read()
-            payload = json_or_lines(self.path, data)
-            if "lines" in payload:
-                charges = charges_from_lines(payload["lines"])
-                self._settle(gw.ledger.settle_batch, route.split("/")[-2], charges)
+            payload = json_or_lines(self.path, data) if metered else {"body": None}
+            ok = 200 <= resp.status < 300
+            if billable == "results":
+                lines = payload.get("lines") or []
+                charges = charges_from_lines(lines) if ok and metered else []
+                if ok and metered and lines and not unpriced(charges) and "lines" in payload:
+                    # only a 2xx with result lines settles a batch; anything else leaves it reserved
+                    self._settle(gw.ledger.settle_batch, route.split("/")[-2], charges)
                 kind = "jsonl"
             else:
-                charges = charges_from_message(payload["body"]) if resp.status < 400 else []
-                if isinstance(payload["body"], dict):
-                    gw._remember(str(payload["body"].get("id", "")), charges)
-                if route == "/v1/messages/batches" and method == "POST" and resp.status < 400 and rid:
-                    self._settle(gw.ledger.hold_for_batch, rid, str(payload["body"].get("id")))
+                body_in = payload.get("body")
+                charges = charges_from_message(body_in) if ok else []
+                if isinstance(body_in, dict):
+                    gw._remember(str(body_in.get("id", "")), charges)
+                if billable == "batch" and ok and rid and isinstance(body_in, dict) and body_in.get("id"):
+                    self._settle(gw.ledger.hold_for_batch, rid, str(body_in.get("id")))
+                elif billable and ok:
+                    # a 2xx the meter cannot price in full (odd type or encoding, unknown usage, unpriced
+                    # model, no message at all) keeps its worst case as spent, never $0
+                    unsure = not metered or not charges or bool(unpriced(charges)) or billable == "batch"
+                    self._settle(gw.ledger.settle, rid, charges, keep_reserved=unsure)
                 else:
-                    self._settle(gw.ledger.settle, rid, charges)
+                    self._settle(gw.ledger.settle, rid, charges)  # an error answer is not billed
                 kind = "json"
-                if isinstance(payload["body"], (dict, list)):
+                if metered and isinstance(body_in, (dict, list)):
                     # results_url must lead back through this gateway, to be metered; nothing else changes
-                    relayed = rewrite_urls(payload["body"], self._base_url(), gw.upstream.url)
-                    if relayed != payload["body"]:
+                    relayed = rewrite_urls(body_in, self._base_url(), gw.upstream.url)
+                    if relayed != body_in:
                         data = json.dumps(relayed, ensure_ascii=False).encode("utf-8")
 
             def finish() -> None:

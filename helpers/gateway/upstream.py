@@ -156,9 +156,9 @@ class Recorder:
 def json_or_lines(path: str, data: bytes) -> dict[str, Any]:
     """A non-streamed upstream body as a recording payload: JSONL for batch results, else JSON."""
     text = data.decode("utf-8", errors="replace")
-    if path.split("?", 1)[0].endswith("/results"):
-        return {"lines": [json.loads(line) for line in text.splitlines() if line.strip()]}
     try:
+        if path.split("?", 1)[0].endswith("/results"):
+            return {"lines": [json.loads(line) for line in text.splitlines() if line.strip()]}
         return {"body": json.loads(text) if text.strip() else None}
-    except json.JSONDecodeError:
-        return {"body": text}
+    except (ValueError, RecursionError):
+        return {"body": text}  # not JSON (or not JSONL): kept as text, and never settles anything

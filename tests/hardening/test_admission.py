@@ -9,7 +9,7 @@ from typing import Any
 import anthropic.types as sdk_types
 import anthropic.types.beta as sdk_beta
 import pytest
-from conftest import ASK, call, error_message
+from wire import ASK, call, error_message, live, upstream  # noqa: F401 - fixtures
 
 from helpers.gateway.admission import BETAS, BLOCKS, FIELDS, SOURCES, TOOLS
 from helpers.gateway.budget import BadRequest, worst_case

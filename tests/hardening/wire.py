@@ -1,4 +1,5 @@
-"""Fixtures for the hardening tests: a live gateway in front of the one fake upstream, and raw HTTP calls."""
+"""For the hardening tests: a live gateway in front of the one fake upstream (fixtures a test module imports
+by name), and raw HTTP calls."""
 
 from __future__ import annotations
 
