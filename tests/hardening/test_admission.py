@@ -9,8 +9,8 @@ from typing import Any
 import anthropic.types as sdk_types
 import anthropic.types.beta as sdk_beta
 import pytest
-from wire import ASK, call, error_message, live, upstream  # noqa: F401 - fixtures
 
+from hardening.wire import ASK, call, error_message
 from helpers.gateway.admission import BETAS, BLOCKS, FIELDS, SOURCES, TOOLS
 from helpers.gateway.budget import BadRequest, worst_case
 from helpers.models import KNOWN

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import typing
 
 import anthropic.types as sdk_types
 import anthropic.types.beta as sdk_beta
 import pytest
 from fake_upstream import Reply, message, message_batch, stream_events
-from wire import ASK, call, live, upstream  # noqa: F401 - fixtures
 
+from hardening.wire import ASK, call
 from helpers.gateway.budget import worst_case
 from helpers.gateway.meter import USAGE_FIELDS
 from helpers.pricing import cost
