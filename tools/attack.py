@@ -1081,8 +1081,8 @@ def attack_injection(c: _Check) -> str:
             c.expect("injected" not in _sse_names(r.body), "an SSE event name with newlines produced an extra event")
 
     with _replay() as gw:
-        smuggled = b"GET /_primer/status HTTP/1.1\r\nHost: x\r\n\r\n"
-        head = b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        smuggled = b"GET /_primer/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        head = b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         head += b"Transfer-Encoding: chunked\r\n\r\n"
         for what, tail in (
             ("right after the headers", smuggled),
@@ -1158,7 +1158,7 @@ def attack_methods(c: _Check) -> str:
         )
         for what, data in (
             ("HELLO", b"HELLO\r\n\r\n"),
-            ("a 10,000-character path", b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"),
+            ("a 10,000-character path", b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
         ):
             r = _send(gw.port, data)
             c.expect(r.status in allowed and r.error(), f"request line {what}: {r.describe()}")

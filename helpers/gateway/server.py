@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from ..pricing import UnknownPriceError
 from .budget import BadRequest, BudgetExceeded, Ledger, LedgerError, worst_case
+from .guard import host_problem, origin_problem, redact, redact_json
 from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message, unpriced
 from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls, stable_id
 from .routes import Route, find_route, route_problem
@@ -129,6 +130,7 @@ def error_answer(method: str, path: str, status: int, kind: str, message: str) -
     the same."""
     route = path.split("?", 1)[0][:200]
     rid = request_id(f"{method} {route} {status} {message}")
+    message = redact(message)  # no key, whole or in part, ever comes back in an error
     data = json.dumps(dict(error_body(kind, message), request_id=rid), ensure_ascii=False, separators=(",", ":"))
     headers = {"x-should-retry": "false", "request-id": rid, "Content-Type": "application/json"}
     return Answer(status, headers, data.encode("utf-8"))
@@ -373,6 +375,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, method: str) -> None:
         gw = self.server.gateway
+        h = self.headers
+        problem = host_problem(h.get("Host"), gw.host, gw.room_hosts) or origin_problem(
+            h.get("Origin"), h.get("Host"), h.get("Sec-Fetch-Site")
+        )
+        if problem is not None:
+            self.close_connection = True
+            self._send_error(403, "permission_error", problem)
+            return
         if self.path.startswith("/_primer/"):
             self._primer()
             return
@@ -397,6 +407,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(200, {}, gw.status(self.client_address[0]))
             except LedgerError as e:
                 self._send_error(500, "api_error", str(e))
+        elif route == "/_primer/reset" and self.command != "POST":  # a state change: never a GET a page can make
+            self._send_error(405, "invalid_request_error", "Course gateway: /_primer/reset takes POST.")
         elif route == "/_primer/reset":  # a kernel joining a shared gateway starts its sequences afresh
             gw.reset(self.client_address[0])
             self._send_json(200, {}, {"reset": True})
@@ -409,7 +421,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Live and record: bound the cost, forward, relay as it arrives, meter, settle, capture."""
         gw = self.server.gateway
         assert gw.upstream is not None and gw.ledger is not None
-        logged = self.path.split("?", 1)[0]
+        logged = redact(self.path.split("?", 1)[0])
         problem = route_problem(method, self.path)
         if problem:
             gw._log(LogEntry(method, logged, problem[0], "error", **seen), self)
@@ -448,7 +460,7 @@ class _Handler(BaseHTTPRequestHandler):
             conn, resp = gw.upstream.open(method, self.path, raw, dict(self.headers.items()))
         except (OSError, http.client.HTTPException) as e:
             self._settle(gw.ledger.settle, rid, [])
-            why = f"cannot reach {gw.upstream.url} ({type(e).__name__}: {e})"
+            why = f"cannot reach {gw.upstream.shown} ({type(e).__name__}: {str(e)[:200]})"
             if gw.recorder and slot is not None:
                 gw.recorder.fail(slot, why)
             gw._log(LogEntry(method, logged, 502, "error", **seen), self)
@@ -546,7 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
         gw._tally(self).add(charges)
         if gw.recorder is not None and slot is not None:
             gw.recorder.finish(slot, method, self.path, body, resp.status, headers, payload)
-        gw._log(LogEntry(method, route, resp.status, kind, **seen), self)
+        gw._log(LogEntry(method, redact(route), resp.status, kind, **seen), self)
         if finish is not None:
             finish()
 
@@ -713,6 +725,7 @@ class Gateway:
         header_timeout: float = 10.0,
         max_per_client: int = 64,
         serve: bool = True,
+        room_hosts: Iterable[str] = (),
     ):
         if not 0 <= speed < math.inf:
             raise ValueError(f"speed must be a number >= 0 (1 = recorded pace, 0 = instant), got {speed!r}")
@@ -738,6 +751,7 @@ class Gateway:
         self.sleep = sleep
         self.clock = clock
         self.host = host
+        self.room_hosts = tuple(h.lower() for h in room_hosts)  # names a room's clients may use in Host
         self.log: deque[LogEntry] = deque(maxlen=log_size)
         self.header_timeout = float(header_timeout)
         self.crashes: deque[str] = deque(maxlen=_CRASHES_KEPT)  # short lines only: a traceback would keep bodies
@@ -865,7 +879,7 @@ class Gateway:
         if problem is not None:
             return error_answer(method, path, 400, "invalid_request_error", problem)
         seen = seen_headers(headers)
-        logged = path.split("?", 1)[0]  # the log never echoes a query string (it could carry a key)
+        logged = redact(path.split("?", 1)[0])  # the log never echoes a query string or a key in a path
         sent = {h: v for h in MATCH_HEADERS if (v := headers.get(h)) is not None}
         ex = self._next(client, method, path, body, sent)
         if ex is None:
@@ -875,7 +889,11 @@ class Gateway:
                 return error_answer(method, path, 404, "not_found_error", problem_route[1])
             self._log_for(LogEntry(method, logged, 400, "miss", **seen), client)
             return error_answer(
-                method, path, 400, "invalid_request_error", self.index.miss_message(method, path, body, sent)
+                method,
+                path,
+                400,
+                "invalid_request_error",
+                self.index.miss_message(method, redact(path), redact_json(body), sent),
             )
         self._log_for(LogEntry(method, logged, ex.response.status, ex.response.kind, ex.describe(), **seen), client)
         self._tally_for(client).add(self.charges(ex))  # what the same call would cost live
@@ -922,7 +940,7 @@ class Gateway:
         return {
             "mode": self.mode,
             "recordings": {r.name: r.provenance for r in self.index.recordings},
-            "upstream": self.upstream.url if self.upstream else None,
+            "upstream": self.upstream.shown if self.upstream else None,
             "budget": self.ledger.snapshot() if self.ledger else None,
             "spend": {"by_model": tally.by_model, "calls": tally.calls, "unpriced": tally.unpriced},
         }
