@@ -48,6 +48,11 @@ __all__ = [
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 100  # JSON nesting a request may have; deeper bodies would exhaust the recursion limit
+# JSON values a body may hold, counted (from above) before parsing: a parsed value costs ~40x its bytes, so a
+# wide body ("[0,0,...]") would cost gigabytes. A million is ~50 MB of prose with a comma every 50 characters.
+MAX_NODES = 1_000_000
+MIN_BODY_RATE = 50_000  # bytes per second a body must arrive at, after BODY_GRACE_S, or the request ends (408)
+BODY_GRACE_S = 5.0
 _LENGTH = re.compile(r"^[0-9]{1,18}$")
 _RETRIES = re.compile(r"^[0-9]{1,4}$")
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
@@ -85,6 +90,9 @@ def parse_body(raw: bytes) -> tuple[Any, str | None]:
     """A request body parsed as JSON (None when empty), or the reason it is refused with a 400."""
     if not raw.strip():
         return None, None
+    nodes = raw.count(b",") + raw.count(b"[") + raw.count(b"{") + 1  # at least as many as the values inside
+    if nodes > MAX_NODES:
+        return None, f"Request body holds more than {MAX_NODES:,} JSON values; send a smaller request."
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as e:  # bad JSON, bad UTF-8, a 5,000-digit number, deep nesting
@@ -261,11 +269,17 @@ class _DeadlineReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        left = self._handler.deadline - time.monotonic()
+        h = self._handler
+        deadline = h.deadline
+        if h.body_rate:  # reading a body: the next byte is due by the time the minimum rate allows
+            deadline = min(deadline, h.body_start + h.body_grace + (h.body_got + 1) / h.body_rate)
+        left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("the request took too long to arrive")
-        self._sock.settimeout(min(self._handler.timeout, left))
-        return self._sock.recv_into(buffer)
+        self._sock.settimeout(min(h.timeout, left))
+        n = self._sock.recv_into(buffer)
+        h.body_got += n
+        return n
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -277,6 +291,9 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "primer-gateway"
     sys_version = ""
     deadline = math.inf
+    body_rate = 0.0  # while a body is read: the minimum bytes per second, from body_start after body_grace
+    body_start = body_grace = 0.0
+    body_got = 0
     _answered = False
 
     def setup(self) -> None:
@@ -350,12 +367,28 @@ class _Handler(BaseHTTPRequestHandler):
                 413, "request_too_large", f"Request body of {length} bytes exceeds the gateway's {MAX_BODY_BYTES}."
             )
             return None
-        self.deadline = time.monotonic() + self.timeout + length / 256_000  # ~2 Mbit/s, plus the usual timeout
+        gw = self.server.gateway
+        # a slow sender must keep up the minimum rate (after a grace), so it cannot hold a worker for long
+        self.body_start, self.body_got, self.body_grace = time.monotonic(), 0, gw.body_grace
+        self.body_rate = gw.min_body_rate
         try:
-            return self.rfile.read(length) if length else b""
+            data = self.rfile.read(length) if length else b""
+            if len(data) < length:
+                raise TimeoutError("the client closed before sending its body")
+        except TimeoutError:
+            self.close_connection = True
+            self._send_error(
+                408,
+                "request_timeout",
+                f"Course gateway: the request body arrived slower than {gw.min_body_rate:,} bytes per second; "
+                "send it again on a faster connection.",
+            )
+            return None
         finally:
             self.deadline = math.inf
+            self.body_rate = 0.0
             self.connection.settimeout(self.timeout)
+        return data
 
     def _handle(self, method: str) -> None:
         """Answer one request; whatever goes wrong becomes an answer in the API's error shape, never silence."""
@@ -726,6 +759,8 @@ class Gateway:
         max_per_client: int = 64,
         serve: bool = True,
         room_hosts: Iterable[str] = (),
+        min_body_rate: float = MIN_BODY_RATE,
+        body_grace: float = BODY_GRACE_S,
     ):
         if not 0 <= speed < math.inf:
             raise ValueError(f"speed must be a number >= 0 (1 = recorded pace, 0 = instant), got {speed!r}")
@@ -754,6 +789,7 @@ class Gateway:
         self.room_hosts = tuple(h.lower() for h in room_hosts)  # names a room's clients may use in Host
         self.log: deque[LogEntry] = deque(maxlen=log_size)
         self.header_timeout = float(header_timeout)
+        self.min_body_rate, self.body_grace = float(min_body_rate), float(body_grace)
         self.crashes: deque[str] = deque(maxlen=_CRASHES_KEPT)  # short lines only: a traceback would keep bodies
         self._cursors: _Clients[Cursor] = _Clients(lambda: Cursor(self.index))
         self._held: OrderedDict[str, int] = OrderedDict()  # message id -> tokens, for continued threads
