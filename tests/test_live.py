@@ -290,3 +290,24 @@ def test_a_thread_continued_from_a_metered_answer_is_bounded_by_that_answer(live
     unknown = dict(follow, thread={"type": "continue", "previous_message_id": "msg_never_seen"})
     assert post(gw, "/v1/messages", unknown, {"x-api-key": FAKE_KEY}).status == 402, "unknown: the whole window"
     assert len(upstream.received) == 2
+
+
+def test_live_mode_answers_without_a_socket_through_forward(upstream, tmp_path):
+    from helpers.gateway.live import Collect
+
+    ledger = Ledger(tmp_path / "ledger.json", 2.0)
+    gw = Gateway([], mode="live", upstream=Upstream(upstream.url), ledger=ledger, serve=False)
+    upstream.replies += [Reply(body=message("plain")), Reply(events=stream_events(["a", "b"]))]
+    headers = {"x-api-key": FAKE_KEY, "content-type": "application/json"}
+    whole, streamed = Collect(), Collect()
+    gw.forward("10.0.0.1", "POST", "/v1/messages", headers, json.dumps(ASK).encode(), whole)
+    gw.forward("10.0.0.1", "POST", "/v1/messages", headers, json.dumps(dict(ASK, stream=True)).encode(), streamed)
+    assert whole.status == 200 and json.loads(whole.body)["content"][0]["text"] == "plain"
+    assert streamed.streamed and b"event: message_stop" in streamed.body
+    assert [e.kind for e in gw.logs["10.0.0.1"]] == ["json", "sse"]
+    billed = cost({"input_tokens": 100, "output_tokens": 20}, ASK["model"]).total
+    billed += cost({"input_tokens": 50, "output_tokens": 30}, ASK["model"]).total
+    assert ledger.snapshot()["spent"] == pytest.approx(billed)
+    refused = Collect()
+    gw.forward("10.0.0.1", "POST", "/v1/messages", headers, b"[" * 200, refused)
+    assert refused.status == 400 and len(upstream.received) == 2
