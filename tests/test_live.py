@@ -198,7 +198,7 @@ def test_ledger_survives_restarts_and_counts_a_dead_reservation_as_spent(tmp_pat
     assert "old" in json.loads(path.read_text(encoding="utf-8"))["unsettled"]
 
 
-# A killed kernel and an unfetched batch: tools/attack.py (tests/test_attacks.py) tries both.
+# A killed kernel and an unfetched batch: tests/hardening/test_budget.py tries both.
 
 
 def test_batch_is_held_until_results_then_charged_once_at_batch_price(live, upstream):
