@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from ..config import ConfigError
 from .guard import is_loopback, upstream_headers
 from .recordings import is_allowed_header
+from .routes import find_route
 from .secrets import exchange_secrets
 
 __all__ = ["Upstream", "SseSplitter", "Recorder", "HOP_BY_HOP", "json_or_lines"]
@@ -178,7 +179,8 @@ def json_or_lines(path: str, data: bytes) -> dict[str, Any]:
     """A non-streamed upstream body as a recording payload: JSONL for batch results, else JSON."""
     text = data.decode("utf-8", errors="replace")
     try:
-        if path.split("?", 1)[0].endswith("/results"):
+        route = find_route("GET", path)
+        if route is not None and route.answer == "jsonl":
             return {"lines": [json.loads(line) for line in text.splitlines() if line.strip()]}
         return {"body": json.loads(text) if text.strip() else None}
     except (ValueError, RecursionError):
