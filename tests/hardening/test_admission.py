@@ -14,7 +14,7 @@ from hardening.wire import ASK, call, error_message
 from helpers.gateway.admission import BETAS, BLOCKS, FIELDS, SOURCES, TOOLS
 from helpers.gateway.budget import BadRequest, worst_case
 from helpers.models import KNOWN
-from helpers.pricing import BATCH_DISCOUNT, price_of
+from helpers.pricing import BATCH_DISCOUNT, UnknownPriceError, price_of
 
 
 def _members(union: Any) -> list[Any]:
@@ -148,3 +148,21 @@ def test_the_bound_includes_the_inference_geo_premium_a_workspace_default_may_ad
     assert est >= out_only * 1.1
     batch = worst_case("POST", "/v1/messages/batches", {"requests": [{"custom_id": "a", "params": body}]}).usd
     assert batch == pytest.approx(est * BATCH_DISCOUNT)
+
+
+def test_every_request_the_course_sends_is_admitted():
+    from helpers.config import RECORDINGS_DIR
+    from helpers.gateway.recordings import load_recordings
+
+    checked = 0
+    for rec in load_recordings(RECORDINGS_DIR):
+        for ex in rec.exchanges:
+            req = ex.request
+            betas = [v for k, v in (req.match_headers or {}).items() if k == "anthropic-beta"]
+            try:
+                est = worst_case(req.method, req.path, req.body, betas=betas)  # BadRequest: refused
+            except UnknownPriceError:
+                assert ex.response.status >= 400, f"{rec.name}: a priced lesson model is missing from the table"
+                continue
+            checked += est is not None
+    assert checked > 100
