@@ -166,3 +166,13 @@ def test_every_request_the_course_sends_is_admitted():
                 continue
             checked += est is not None
     assert checked > 100
+
+
+def test_the_output_bound_follows_the_model_table_beyond_128k(monkeypatch):
+    # finding 2: a model whose table entry allows more output is reserved at that much, not at a constant
+    from dataclasses import replace
+
+    model = "claude-opus-4-6"
+    monkeypatch.setitem(KNOWN, model, replace(KNOWN[model], max_output=300_000))
+    est = worst_case("POST", "/v1/messages", dict(ASK, model=model, max_tokens=300_000))
+    assert est.usd >= 300_000 * price_of(model).output / 1e6
