@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..models import canonical_model_id
@@ -16,6 +16,7 @@ __all__ = [
     "Charge",
     "Tally",
     "USAGE_FIELDS",
+    "STREAM_EVENTS",
     "charges_from_message",
     "charges_from_lines",
     "StreamMeter",
@@ -113,6 +114,21 @@ def charges_from_lines(lines: Iterable[Any]) -> list[Charge]:
     return out
 
 
+# The stream events the meter knows; any other (a feature it has not met) leaves the call unpriced.
+STREAM_EVENTS = frozenset(
+    {
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+        "ping",
+        "error",
+    }
+)
+
+
 class StreamMeter:
     """Fed SSE events one by one; knows the usage so far (message_start, then cumulative message_delta)."""
 
@@ -121,8 +137,11 @@ class StreamMeter:
         self.message_id = ""
         self.usage: dict[str, Any] = {}
         self.complete = False
+        self.unknown = ""  # the first event the meter does not know, if any
 
     def feed(self, event: str, data: Any) -> None:
+        if event not in STREAM_EVENTS and not self.unknown:
+            self.unknown = f"the stream event {event[:40]!r}"
         if isinstance(data, str):
             try:
                 data = json.loads(data)
@@ -142,7 +161,10 @@ class StreamMeter:
             self.complete = True
 
     def charges(self) -> list[Charge]:
-        return [_charge(self.model, self.usage)] if self.model else []
+        if not self.model:
+            return []
+        charge = _charge(self.model, self.usage)
+        return [replace(charge, unknown=charge.unknown or self.unknown)]
 
 
 def charges_from_exchange(response: Any) -> list[Charge]:

@@ -134,3 +134,13 @@ def test_only_a_2xx_with_result_lines_settles_a_batch(live, upstream, failure):
     after = gw.ledger.snapshot()
     billed = cost({"input_tokens": 1000, "output_tokens": 500}, ASK["model"], batch=True).total
     assert after["reserved"] == 0 and after["spent"] == pytest.approx(billed)
+
+
+def test_a_stream_event_the_meter_does_not_know_keeps_the_worst_case(live, upstream):
+    gw = live()
+    events = stream_events(["hi"])
+    events.insert(2, ("compaction_delta", {"type": "compaction_delta", "usage": {"input_tokens": 90_000}}))
+    upstream.replies.append(Reply(events=events))
+    streamed = dict(ASK, stream=True)
+    assert call(gw, "POST", "/v1/messages", streamed)[0] == 200
+    assert gw.ledger.snapshot()["spent"] == pytest.approx(worst_case("POST", "/v1/messages", streamed).usd)
