@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import typing
 
 import anthropic.types as sdk_types
 import anthropic.types.beta as sdk_beta
@@ -13,7 +14,7 @@ from fake_upstream import Reply, message, message_batch, stream_events
 
 from hardening.wire import ASK, call
 from helpers.gateway.budget import worst_case
-from helpers.gateway.meter import USAGE_FIELDS
+from helpers.gateway.meter import STREAM_EVENTS, USAGE_FIELDS
 from helpers.pricing import cost
 
 WORST = worst_case("POST", "/v1/messages", ASK).usd
@@ -28,6 +29,17 @@ def test_every_usage_field_the_sdk_knows_is_one_the_meter_prices_or_refuses_to()
     for cls in (sdk_types.Usage, sdk_beta.BetaUsage, sdk_types.MessageDeltaUsage, sdk_beta.BetaMessageDeltaUsage):
         sdk |= set(cls.model_fields)
     assert sdk - set(USAGE_FIELDS) == set(), "teach helpers/gateway/meter.py these usage fields"
+
+
+def _event_types(union) -> set[str]:
+    if typing.get_origin(union) is typing.Annotated:
+        union = typing.get_args(union)[0]
+    return {x for cls in typing.get_args(union) for x in typing.get_args(cls.model_fields["type"].annotation)}
+
+
+def test_every_stream_event_the_sdk_knows_is_one_the_meter_knows():
+    sdk = _event_types(sdk_types.RawMessageStreamEvent) | _event_types(sdk_beta.BetaRawMessageStreamEvent)
+    assert sdk - STREAM_EVENTS == set(), "teach helpers/gateway/meter.py these stream events"
 
 
 @pytest.mark.parametrize(
