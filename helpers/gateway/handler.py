@@ -12,7 +12,7 @@ from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from .answers import GONE, MAX_BODY_BYTES, Answer, error_answer, error_body, seen_headers
+from .answers import GONE, MAX_BODY_BYTES, Answer, error_answer, error_body
 from .budget import LedgerError
 from .guard import host_problem, origin_problem
 from .pool import DeadlineReader, Server
@@ -157,11 +157,11 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send_error(403, "permission_error", problem)
             return
+        raw = self._read_body()  # read before any answer, so no body bytes are taken for a next request
+        if raw is None:
+            return
         if self.path.startswith("/_primer/"):
             self._primer()
-            return
-        raw = self._read_body()
-        if raw is None:
             return
         if gw.mode == "replay":
             self._write(gw.answer(self.client_address[0], method, self.path, self.headers, raw, self._base_url()))
@@ -193,10 +193,6 @@ class Handler(BaseHTTPRequestHandler):
         if re.fullmatch(r"[A-Za-z0-9.\-]{1,253}(:[0-9]{1,5})?|\[[0-9a-fA-F:]{2,45}\](:[0-9]{1,5})?", host):
             return f"http://{host}"
         return self.server.gateway.url
-
-    def _seen(self) -> dict[str, Any]:
-        """What the log may keep about the request's headers: never a key."""
-        return seen_headers(self.headers)
 
     # --- responses -------------------------------------------------------------------------
 

@@ -138,3 +138,21 @@ def test_the_status_never_shows_a_secret(live, upstream):
     gw = live()
     status = json.loads(call(gw, "GET", "/_primer/status")[2])
     assert status["upstream"] == upstream.url
+
+
+def test_a_body_sent_to_a_primer_endpoint_is_never_taken_for_a_second_request(replay):
+    import re
+    import socket
+
+    smuggled = b"GET /_primer/log HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    head = b"POST /_primer/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(smuggled)
+    with socket.create_connection(("127.0.0.1", replay.port), timeout=5) as s:
+        s.sendall(head + smuggled)
+        s.settimeout(1.0)
+        got = b""
+        try:
+            while chunk := s.recv(65536):
+                got += chunk
+        except TimeoutError:
+            pass
+    assert len(re.findall(rb"HTTP/1\.1 \d{3} ", got)) == 1, got[:300]
