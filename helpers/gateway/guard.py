@@ -102,17 +102,18 @@ _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.~+/=]{8,}")
 _RUN = re.compile(r"[A-Za-z0-9_\-]{40,}")
 
 
-def redact(text: str) -> str:
-    """`text` with every key-shaped string, Bearer token and long key-alphabet run replaced by a marker."""
+def redact(text: str, *, runs: bool = False) -> str:
+    """`text` with every key-shaped string and Bearer token replaced by a marker; with `runs`, every run of 40
+    or more key characters too (what a miss message quotes may be a key cut out of its context)."""
     text = _KEYISH.sub("sk-ant-…(hidden)", text)
     text = _BEARER.sub(r"\1…(hidden)", text)
-    return _RUN.sub("…(hidden)", text)
+    return _RUN.sub("…(hidden)", text) if runs else text
 
 
 def redact_json(value: Any) -> Any:
     """A copy of parsed JSON with keys and Bearer tokens hidden in every string (for a miss message's diff)."""
     if isinstance(value, str):
-        return _BEARER.sub(r"\1…(hidden)", _KEYISH.sub("sk-ant-…(hidden)", value))
+        return redact(value)
     if isinstance(value, list):
         return [redact_json(v) for v in value]
     if isinstance(value, dict):

@@ -269,7 +269,7 @@ class Gateway:
                 path,
                 400,
                 "invalid_request_error",
-                self.index.miss_message(method, redact(path), redact_json(body), sent),
+                redact(self.index.miss_message(method, redact(path), redact_json(body), sent), runs=True),
             )
         self._log_for(LogEntry(method, logged, ex.response.status, ex.response.kind, ex.describe(), **seen), client)
         self._tally_for(client).add(self.charges(ex))  # what the same call would cost live

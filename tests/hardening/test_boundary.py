@@ -125,9 +125,10 @@ def test_a_key_in_the_query_or_path_is_never_echoed(replay):
     assert "Qw7Qw7" not in log and "sk-ant-api03" not in log
 
 
-def test_a_key_pasted_into_a_message_is_not_echoed_even_in_part(replay):
-    pasted = dict(ASK, messages=[{"role": "user", "content": f"my key is {FAKE_KEY} please help"}])
-    status, _, data = call(replay, "POST", "/v1/messages", pasted)
+@pytest.mark.parametrize("pasted", [FAKE_KEY, FAKE_KEY[len("sk-ant-api03-") :]], ids=["whole", "tail only"])
+def test_a_key_pasted_into_a_message_is_not_echoed_even_in_part(replay, pasted):
+    body = dict(ASK, messages=[{"role": "user", "content": f"my key is {pasted} please help"}])
+    status, _, data = call(replay, "POST", "/v1/messages", body)
     text = error_message(data)
     assert status == 400 and "first difference" in text
     tail = FAKE_KEY[len("sk-ant-api03-") :]
