@@ -182,8 +182,12 @@ def _fallbacks(params: Mapping[str, Any], where: str) -> list[tuple[str, int]]:
                 f"Course budget: live mode refuses {here}{unknown[0][:40]}: it does not know how it bills."
             )
         info = KNOWN.get(canonical_model_id(fb["model"]))
-        default = params.get("max_tokens") if info is None else info.max_output
-        limit = _max_tokens(fb.get("max_tokens", default), here)
+        if "max_tokens" not in fb and info is None:
+            raise BadRequest(
+                f"Course budget: {here}max_tokens is needed: the course's model table does not know "
+                f"{fb['model'][:60]!r}, so its output has no other bound."
+            )
+        limit = _max_tokens(fb.get("max_tokens", info.max_output if info else 0), here)
         out.append((fb["model"], limit))
     return out
 

@@ -138,6 +138,10 @@ def test_fallbacks_add_their_own_worst_case():
     assert est >= alone + 128_000 * price_of("claude-opus-5-5").output / 1e6
     with pytest.raises(BadRequest, match="speed"):
         worst_case("POST", "/v1/messages", dict(cheap, fallbacks=[{"model": "claude-opus-5-5", "speed": "fast"}]))
+    no_limit = worst_case("POST", "/v1/messages", dict(cheap, fallbacks=[{"model": "claude-opus-5-5"}])).usd
+    assert no_limit >= alone + 128_000 * price_of("claude-opus-5-5").output / 1e6, "the table's max output"
+    with pytest.raises(BadRequest, match="max_tokens is needed"):
+        worst_case("POST", "/v1/messages", dict(cheap, fallbacks=[{"model": "claude-opus-4-5"}]))
 
 
 def test_the_bound_includes_the_inference_geo_premium_a_workspace_default_may_add():
