@@ -201,7 +201,8 @@ def _relay(call: _Call, body: Any, rid: str | None, resp: Any, start: float, slo
             elif billable and ok:
                 # a 2xx the meter cannot price in full (odd type or encoding, unknown usage, unpriced model,
                 # no message at all) keeps its worst case as spent, never $0
-                unsure = not metered or not charges or bool(unpriced(charges)) or billable == "batch"
+                unsure = not metered or not ctype.startswith("application/json") or not charges
+                unsure = unsure or bool(unpriced(charges)) or billable == "batch"
                 call.settle(gw.ledger.settle, rid, charges, keep_reserved=unsure)
             else:
                 call.settle(gw.ledger.settle, rid, charges)  # an error answer is not billed

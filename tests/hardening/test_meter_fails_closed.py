@@ -55,8 +55,9 @@ def test_every_stream_event_the_sdk_knows_is_one_the_meter_knows():
             headers={"Content-Type": "text/event-stream", "Content-Encoding": "gzip"},
         ),
         Reply(raw=b"<html>maintenance</html>", headers={"Content-Type": "text/html"}),
+        Reply(raw=json.dumps(message()).encode(), headers={"Content-Type": "text/plain"}),
     ],
-    ids=["octet-stream", "gzip-json", "gzip-sse", "html"],
+    ids=["octet-stream", "gzip-json", "gzip-sse", "html", "json-as-text"],
 )
 def test_an_answer_of_unknown_type_or_encoding_keeps_its_worst_case(live, upstream, reply):
     gw = live()
