@@ -138,9 +138,12 @@ class DeadlineReader(io.RawIOBase):
         if h.body_rate:  # reading a body: the next byte is due by the time the minimum rate allows
             deadline = min(deadline, h.body_start + h.body_grace + (h.body_got + 1) / h.body_rate)
         left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the request took too long to arrive")
-        self._sock.settimeout(min(h.timeout, left))
-        n = self._sock.recv_into(buffer)
+        # past the deadline, only bytes already here are taken (a busy gateway late to read is not the client's
+        # fault); nothing more is waited for
+        self._sock.settimeout(min(h.timeout, left) if left > 0 else 0.0)
+        try:
+            n = self._sock.recv_into(buffer)
+        except BlockingIOError:
+            raise TimeoutError("the request took too long to arrive") from None
         h.body_got += n
         return n

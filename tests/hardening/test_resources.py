@@ -17,7 +17,7 @@ from helpers.gateway.server import MAX_NODES, parse_body
 
 @pytest.fixture
 def gw():
-    g = Gateway([make_recording([])], speed=0, min_body_rate=1000, body_grace=0.3).start()
+    g = Gateway([make_recording([])], speed=0, min_body_rate=1000, body_grace=1.0).start()
     yield g
     g.stop()
 
@@ -27,7 +27,7 @@ def test_a_body_trickled_below_the_minimum_rate_gets_a_408_and_frees_its_worker(
         head = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         s.sendall(f"{head}Content-Length: 1000000\r\n\r\n".encode() + b'{"a":')
         answer = b""
-        for _ in range(40):  # one byte every 0.1 s: 10 bytes a second against a minimum of 1,000
+        for _ in range(60):  # one byte every 0.1 s: 10 bytes a second against a minimum of 1,000
             try:
                 s.sendall(b" ")
             except OSError:
