@@ -157,3 +157,37 @@ def test_a_body_sent_to_a_primer_endpoint_is_never_taken_for_a_second_request(re
         except TimeoutError:
             pass
     assert len(re.findall(rb"HTTP/1\.1 \d{3} ", got)) == 1, got[:300]
+
+
+def test_a_room_host_given_to_the_gateway_is_answered():
+    gw = Gateway([make_recording([RECORDED])], speed=0, room_hosts=["Class.Example"]).start()
+    try:
+        assert call(gw, "GET", "/_primer/status", None, {"Host": "class.example:8765"})[0] == 200
+        assert call(gw, "GET", "/_primer/status", None, {"Host": "other.example:8765"})[0] == 403
+    finally:
+        gw.stop()
+
+
+def test_the_cli_passes_room_hosts_to_the_gateway(monkeypatch, tmp_path):
+    from helpers.gateway import cli
+
+    made = {}
+
+    class Stub:
+        port, url = 8765, "http://127.0.0.1:8765"
+
+        def __init__(self, recordings, **kw):
+            made.update(kw)
+
+        def serve_forever(self):
+            raise KeyboardInterrupt
+
+        class _server:  # noqa: N801 - what main() closes
+            @staticmethod
+            def server_close():
+                pass
+
+    monkeypatch.setattr(cli, "Gateway", Stub)
+    monkeypatch.setattr(cli, "load_recordings", lambda path: [])
+    assert cli.main(["--room-host", "class.example", "--room-host", "lab.example", "--port", "0"]) == 0
+    assert made["room_hosts"] == ["class.example", "lab.example"]
