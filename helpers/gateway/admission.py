@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["FIELDS", "BLOCKS", "SOURCES", "TOOLS", "BETAS", "Refused", "check_params", "check_betas"]
+__all__ = ["FIELDS", "OUTPUT_CONFIG", "BLOCKS", "SOURCES", "TOOLS", "BETAS", "Refused", "check_params", "check_betas"]
 
 COUNTED, BOUNDED, FREE = "counted", "bounded", "free"
 _SERVER = "a server tool bills searches, fetches or container time that no request bounds in advance"
@@ -56,6 +56,13 @@ FIELDS: dict[str, str] = {
     "workspace_id": "the course bills one workspace, your key's; leave workspace_id out",
     "billing_policy": "the course does not know how a billing policy bills; leave it out",
     "fallback_credit_token": "fallback credits change the bill in ways the course cannot bound; leave it out",
+}
+
+# Keys inside output_config.
+OUTPUT_CONFIG: dict[str, str] = {
+    "effort": FREE,  # how much of max_tokens the model spends, never more
+    "format": COUNTED,  # a JSON schema: input tokens
+    "task_budget": "task budgets are a beta live mode does not price; leave task_budget out",
 }
 
 # Content block types inside messages (and tool results, search results, documents).
@@ -211,6 +218,12 @@ def check_params(params: Mapping[str, Any], where: str = "") -> None:
             raise Refused(f"Course budget: {where}messages[{i}] must be an object with role and content.")
         _blocks(m.get("content"), f"{where}messages[{i}].content")
     _blocks(params.get("system"), f"{where}system")
+    config = params.get("output_config")
+    if isinstance(config, dict):
+        for key in config:
+            why = _verdict(OUTPUT_CONFIG, key)
+            if why is not None:
+                raise _refuse(where, f"output_config.{str(key)[:40]}", why)
     tools = params.get("tools")
     if tools is not None:
         if not isinstance(tools, list):

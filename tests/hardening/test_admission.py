@@ -11,7 +11,7 @@ import anthropic.types.beta as sdk_beta
 import pytest
 
 from hardening.wire import ASK, call, error_message
-from helpers.gateway.admission import BETAS, BLOCKS, FIELDS, SOURCES, TOOLS
+from helpers.gateway.admission import BETAS, BLOCKS, FIELDS, OUTPUT_CONFIG, SOURCES, TOOLS
 from helpers.gateway.budget import BadRequest, worst_case
 from helpers.models import KNOWN
 from helpers.pricing import BATCH_DISCOUNT, UnknownPriceError, price_of
@@ -51,6 +51,13 @@ def test_every_request_field_the_sdk_knows_is_in_the_table():
     assert sdk - set(FIELDS) == set(), "price (or refuse) these new SDK fields in helpers/gateway/admission.py"
 
 
+def test_every_output_config_key_the_sdk_knows_is_in_the_table():
+    sdk = set(typing.get_type_hints(sdk_types.OutputConfigParam)) | set(
+        typing.get_type_hints(sdk_beta.BetaOutputConfigParam)
+    )
+    assert sdk - set(OUTPUT_CONFIG) == set()
+
+
 def test_every_content_block_and_source_the_sdk_knows_is_in_the_table():
     blocks = _type_literals(sdk_types.ContentBlockParam) | _type_literals(sdk_beta.BetaContentBlockParam)
     result = typing.get_type_hints(sdk_types.ToolResultBlockParam)["content"]
@@ -83,6 +90,7 @@ def test_every_admitted_beta_is_one_the_sdk_names():
         ({"tools": [{"type": "web_search_20260318", "name": "web_search"}]}, "'web_search_20260318'"),
         ({"tools": [{"type": "teleport_20270101", "name": "t"}]}, "'teleport_20270101'"),
         ({"speed": "fast"}, "speed='fast'"),
+        ({"output_config": {"effort": "high", "task_budget": {"total": 10**6}}}, "output_config.task_budget"),
         ({"fallbacks": "default"}, "fallbacks"),
     ],
 )
