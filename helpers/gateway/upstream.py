@@ -1,7 +1,8 @@
 """Live and record modes: forward a request to the real API and capture what came back.
 
-The gateway calls `forward`; it passes the client's own auth header through unchanged (Bearer or
-x-api-key), never logs or stores request headers, and relays SSE event by event as it arrives.
+`live.forward` opens the request here: only an allow-list of headers goes upstream (`guard.upstream_headers`),
+the client's own auth header among them, unchanged (Bearer or x-api-key); request headers are never logged
+or stored. An upstream URL must be https beyond loopback and hold no user name or password.
 """
 
 from __future__ import annotations
