@@ -37,12 +37,17 @@ _md = None
 
 
 def markdown_html(text: str) -> str:
-    """Claude's Markdown rendered (raw HTML in it escaped, unsafe links neutralized), raw text a click away."""
+    """Claude's Markdown rendered (raw HTML in it escaped, unsafe links neutralized, an image shown as its
+    link, never loaded: a remote image would tell its host who read the answer), raw text a click away."""
     global _md
     if _md is None:
         import mistune  # maintained, and installed with Jupyter; loaded only when a card is drawn
 
-        _md = mistune.create_markdown(escape=True, plugins=["strikethrough", "table"])
+        class _NoImages(mistune.HTMLRenderer):
+            def image(self, text: str, url: str, title: str | None = None) -> str:
+                return f'<a href="{self.safe_url(url)}">image: {text or html.escape(url)}</a>'
+
+        _md = mistune.create_markdown(renderer=_NoImages(escape=True), plugins=["strikethrough", "table"])
     rendered = str(_md(text))
     return (
         f'<div style="margin:6px 0">{rendered}</div>'

@@ -19,10 +19,14 @@ class Reply:
     gate_after: int | None = None  # hold the stream after this many events until `release` is set
     lines: list[Any] | None = None
     gzip: bool = False  # compress a JSON or JSONL body when the request accepts gzip, as the real API may
+    raw: bytes | None = None  # sent as it is, with `headers` only (no Content-Type of its own): odd answers
 
 
 class FakeUpstream:
-    def __init__(self) -> None:
+    """The one fake upstream of every test. `gateway_mode` makes it play a remote course gateway too: it then
+    answers /_primer/status (claiming that mode) and /_primer/reset itself."""
+
+    def __init__(self, gateway_mode: str | None = None) -> None:
         self.replies: list[Reply] = []
         self.received: list[dict[str, Any]] = []
         self.release = threading.Event()
@@ -37,15 +41,30 @@ class FakeUpstream:
             def _any(self) -> None:
                 n = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(n) if n else b""
+                try:
+                    parsed = json.loads(raw) if raw else None
+                except ValueError:
+                    parsed = raw
                 upstream.received.append(
                     {
                         "method": self.command,
                         "path": self.path,
                         "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "body": json.loads(raw) if raw else None,
+                        "body": parsed,
                     }
                 )
+                if gateway_mode is not None and self.path.startswith("/_primer/"):
+                    self._send_json(_gateway_status(gateway_mode) if "status" in self.path else {"reset": True})
+                    return
                 reply = upstream.replies.pop(0) if upstream.replies else Reply(500, {"type": "error"})
+                if reply.raw is not None:
+                    self.send_response(reply.status)
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(reply.raw)))
+                    self.end_headers()
+                    self.wfile.write(reply.raw)
+                    return
                 if reply.events is not None:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -78,7 +97,15 @@ class FakeUpstream:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _any
+            def _send_json(self, payload: Any) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_DELETE = _any
 
         self._loop = LoopbackServer(Handler)
         self.url = self._loop.url
@@ -86,6 +113,17 @@ class FakeUpstream:
     def stop(self) -> None:
         self.release.set()
         self._loop.stop()
+
+
+def _gateway_status(mode: str) -> dict[str, Any]:
+    """What a course gateway's /_primer/status says, with nothing spent."""
+    return {
+        "mode": mode,
+        "recordings": {},
+        "upstream": "https://api.anthropic.com",
+        "budget": {"cap": 2.0, "spent": 0.0, "unsettled": 0.0, "reserved": 0.0, "left": 2.0, "by_model": {}},
+        "spend": {"by_model": {}, "calls": {}, "unpriced": 0},
+    }
 
 
 class LoopbackServer:

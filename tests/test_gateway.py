@@ -257,7 +257,7 @@ def test_bad_lengths_are_refused_without_reading_forever(serve):
     ):
         with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
             head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-            s.sendall(f"POST /v1/messages HTTP/1.1\r\nHost: x\r\n{head}\r\n".encode())
+            s.sendall(f"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}\r\n".encode())
             reply = s.recv(4096).decode()
         assert reply.startswith(f"HTTP/1.1 {status}"), reply[:80]
 
@@ -282,7 +282,7 @@ def test_each_client_address_has_its_own_position(serve):
 def test_a_client_that_vanishes_mid_stream_does_not_stop_the_gateway(serve, fake_clock):
     gw = serve([stream_ex({"stream": True}, [0.1] + [0.2] * 50), json_ex({"q": 1}, {"ok": 1})])
     with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
-        s.sendall(b'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\n{"stream": true}')
+        s.sendall(b'POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 16\r\n\r\n{"stream": true}')
         s.recv(100)
     assert raw(gw, "POST", "/v1/messages", b'{"q": 1}')[0] == 200
     assert not gw.crashes, list(gw.crashes)

@@ -18,7 +18,7 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,9 @@ with warnings.catch_warnings():  # without fcntl and off Windows (Pyodide) filel
 from ..config import REPO_ROOT, ConfigError
 from ..models import KNOWN, canonical_model_id
 from ..pricing import BATCH_DISCOUNT, CACHE_WRITE_1H, CACHE_WRITE_5M, format_usd, price_of
+from .admission import Refused, check_betas, check_params
 from .meter import Charge
+from .routes import find_route
 
 __all__ = [
     "DEFAULT_BUDGET_USD",
@@ -57,11 +59,7 @@ _CLIENT_TOOL_OVERHEAD = 1_000  # Anthropic-defined client tools (bash, text edit
 _IMAGE_TOKENS = 5_000  # vision docs: about 1,600 for a standard image; room for higher-resolution models
 _DEFAULT_WINDOW = 1_000_000  # the largest context window of any current model
 _LONG_CONTEXT = 200_000  # above this some models bill input x2 and output x1.5
-_MAX_OUTPUT = 128_000  # no course model writes more; a larger max_tokens is refused before it costs anything
-# Tools the client runs (billed as tokens only). Any other typed tool runs on Anthropic's side and bills
-# searches, fetches or container time the request does not bound: live mode refuses those.
-_CLIENT_TOOL_TYPES = ("custom", "bash_", "text_editor_", "computer_", "memory_")
-_UNBOUNDED_PARAMS = {"mcp_servers": "MCP connectors", "container": "code-execution containers"}
+_GEO_PREMIUM = 1.1  # inference_geo other than "global" (a workspace default included) bills 1.1x
 
 
 def budget_cap(env: Mapping[str, str] | None = None) -> float:
@@ -110,8 +108,6 @@ def _walk(node: Any, counts: dict[str, int]) -> Any:
         counts["images"] += 1
     elif kind == "document" and not (isinstance(node.get("source"), dict) and node["source"].get("type") == "text"):
         counts["documents"] += 1  # a PDF (base64, URL or file): its pages are not in the body to count
-    elif kind == "container_upload":
-        raise BadRequest("Course budget: live mode cannot bound container uploads (code execution); leave them out.")
     out = {}
     for k, v in node.items():
         if k == "data" and node.get("type") == "base64":
@@ -120,24 +116,14 @@ def _walk(node: Any, counts: dict[str, int]) -> Any:
     return out
 
 
-def _check_tools(params: Mapping[str, Any]) -> int:
-    """Tokens the tool definitions add beyond their JSON; BadRequest for tools that bill beyond tokens."""
-    tools = params.get("tools")
+def _tool_tokens(params: Mapping[str, Any]) -> int:
+    """Tokens the tool definitions add beyond their JSON (admission has checked every tool type)."""
+    tools = params.get("tools") or []
     if not tools:
         return 0
-    if not isinstance(tools, list):
-        raise BadRequest("tools must be a list of tool definitions.")
-    extra = _TOOL_OVERHEAD
-    for tool in tools:
-        kind = tool.get("type", "custom") if isinstance(tool, dict) else "custom"
-        if not isinstance(kind, str) or not kind.startswith(_CLIENT_TOOL_TYPES):
-            raise BadRequest(
-                f"Course budget: live mode refuses the server tool {kind!r}: it bills searches, fetches or "
-                "container time that no request can bound in advance. Use it outside the course gateway."
-            )
-        if kind != "custom":
-            extra += _CLIENT_TOOL_OVERHEAD
-    return extra
+    return _TOOL_OVERHEAD + _CLIENT_TOOL_OVERHEAD * sum(
+        1 for t in tools if isinstance(t, dict) and (t.get("type") or "custom") != "custom"
+    )
 
 
 HeldTokens = Callable[[str], "int | None"]  # a message id -> the tokens of the conversation it closed
@@ -154,72 +140,132 @@ def _held(params: Mapping[str, Any], held_tokens: HeldTokens | None) -> int | No
     return held_tokens(prev) if held_tokens is not None and isinstance(prev, str) else None
 
 
+def _max_tokens(value: Any, where: str) -> int:
+    if not _is_int(value) or value < 1:
+        raise BadRequest(
+            f"{where}max_tokens must be a whole number >= 1 such as 1024, not {json.dumps(value)}; "
+            "the course gateway checks it before anything can be billed."
+        )
+    return int(value)
+
+
+def _output_cap(model: str, max_tokens: int) -> int:
+    """The most output a call can bill: max_tokens, capped by the model table's max output when it knows the
+    model (a model it does not know keeps max_tokens, the larger)."""
+    info = KNOWN.get(canonical_model_id(model))
+    return min(max_tokens, info.max_output) if info else max_tokens
+
+
+def _fallbacks(params: Mapping[str, Any], where: str) -> list[tuple[str, int]]:
+    """(model, max_tokens) of each fallback the API may call after the primary; each adds its worst case."""
+    fallbacks = params.get("fallbacks")
+    if fallbacks is None:
+        return []
+    if not isinstance(fallbacks, list):
+        raise BadRequest(
+            f"Course budget: live mode refuses {where}fallbacks={json.dumps(fallbacks)[:40]}: it names no model "
+            "to price; list each fallback's model and max_tokens."
+        )
+    out = []
+    for i, fb in enumerate(fallbacks):
+        here = f"{where}fallbacks[{i}]."
+        if not isinstance(fb, dict) or not isinstance(fb.get("model"), str):
+            raise BadRequest(f"Course budget: {here}model must be a model id string.")
+        if fb.get("speed") not in (None, "standard"):
+            raise BadRequest(
+                f"Course budget: live mode refuses {here}speed={fb.get('speed')!r}: fast mode bills a premium "
+                "the course's price table does not carry."
+            )
+        unknown = sorted(set(fb) - {"model", "max_tokens", "speed", "thinking", "output_config"})
+        if unknown:
+            raise BadRequest(
+                f"Course budget: live mode refuses {here}{unknown[0][:40]}: it does not know how it bills."
+            )
+        info = KNOWN.get(canonical_model_id(fb["model"]))
+        if "max_tokens" not in fb and info is None:
+            raise BadRequest(
+                f"Course budget: {here}max_tokens is needed: the course's model table does not know "
+                f"{fb['model'][:60]!r}, so its output has no other bound."
+            )
+        limit = _max_tokens(fb.get("max_tokens", info.max_output if info else 0), here)
+        out.append((fb["model"], limit))
+    return out
+
+
 def _one(
     params: Mapping[str, Any], factor: float, where: str = "", held_tokens: HeldTokens | None = None
 ) -> tuple[float, str]:
+    try:
+        check_params(params, where)
+    except Refused as e:
+        raise BadRequest(str(e)) from None
     model = params.get("model")
-    max_tokens = params.get("max_tokens")
     if not isinstance(model, str):
         raise BadRequest(f"{where}model must be a model id string such as 'claude-haiku-4-5'.")
-    if not _is_int(max_tokens) or max_tokens < 1:
-        raise BadRequest(
-            f"{where}max_tokens must be a whole number >= 1 such as 1024, not {json.dumps(max_tokens)}; "
-            "the course gateway checks it before anything can be billed."
-        )
-    for key, what in _UNBOUNDED_PARAMS.items():
-        if params.get(key):
-            raise BadRequest(f"Course budget: live mode cannot bound {what} ({key}); leave it out of the request.")
-    if params.get("speed") not in (None, "standard"):
-        raise BadRequest(
-            f"Course budget: live mode refuses speed={params.get('speed')!r}: fast mode bills a premium the "
-            "course's price table does not carry."
-        )
-    price = price_of(model)
-    extra = _check_tools(params)
+    max_tokens = _max_tokens(params.get("max_tokens"), where)
+    calls = [(model, max_tokens)] + _fallbacks(params, where)
+    prices = [(m, price_of(m), _output_cap(m, n)) for m, n in calls]  # UnknownPriceError: refused, never guessed
+    extra = _tool_tokens(params)
     counts = {"images": 0, "documents": 0}
     text = json.dumps(_walk(dict(params), counts), ensure_ascii=False).encode("utf-8")
-    info = KNOWN.get(canonical_model_id(model))
-    window = info.context_window if info else _DEFAULT_WINDOW
     messages = params.get("messages") if isinstance(params.get("messages"), list) else []
-    tokens_in = len(text) + _BASE_OVERHEAD + _MESSAGE_OVERHEAD * len(messages) + extra
-    tokens_in += counts["images"] * _IMAGE_TOKENS
     held = _held(params, held_tokens)  # a continued message thread: the API adds the turns it keeps itself
-    tokens_in += held or 0
-    if counts["documents"] or held is None:
-        tokens_in = window  # pages or held turns are unknown: the whole context window, the most there can be
-    tokens_in = min(tokens_in, window)  # a longer input is refused by the API before it costs anything
-    rate_in, rate_out = price.input, price.output
     flat = json.dumps(params, ensure_ascii=False)
-    if "cache_control" in flat:
-        rate_in *= CACHE_WRITE_1H if '"1h"' in flat else CACHE_WRITE_5M
-    if tokens_in > _LONG_CONTEXT:
-        rate_in, rate_out = rate_in * 2, rate_out * 1.5
-    if params.get("inference_geo") not in (None, "global"):
-        rate_in, rate_out = rate_in * 1.1, rate_out * 1.1  # regional inference bills a premium
-    out_cap = min(info.max_output if info else _MAX_OUTPUT, _MAX_OUTPUT)
-    usd = (tokens_in * rate_in + min(max_tokens, out_cap) * rate_out) * factor / 1e6
+    usd = 0.0
+    for m, price, out_cap in prices:
+        info = KNOWN.get(canonical_model_id(m))
+        window = info.context_window if info else _DEFAULT_WINDOW
+        tokens_in = len(text) + _BASE_OVERHEAD + _MESSAGE_OVERHEAD * len(messages) + extra
+        tokens_in += counts["images"] * _IMAGE_TOKENS + (held or 0)
+        if counts["documents"] or held is None:
+            tokens_in = window  # pages or held turns are unknown: the whole context window, the most there can be
+        tokens_in = min(tokens_in, window)  # a longer input is refused by the API before it costs anything
+        rate_in, rate_out = price.input, price.output
+        if "cache_control" in flat:
+            rate_in *= CACHE_WRITE_1H if '"1h"' in flat else CACHE_WRITE_5M
+        if tokens_in > _LONG_CONTEXT:
+            rate_in, rate_out = rate_in * 2, rate_out * 1.5
+        # regional inference bills a premium; a workspace's default geo applies even when the request names none
+        rate_in, rate_out = rate_in * _GEO_PREMIUM, rate_out * _GEO_PREMIUM
+        usd += (tokens_in * rate_in + out_cap * rate_out) * factor / 1e6
+        if m == model:
+            first_in = tokens_in
     why = " (a PDF's pages)" if counts["documents"] else " (a thread's turns held by the API)" if held != 0 else ""
-    return usd, f"<= {tokens_in:,} input{why} + {max_tokens:,} max_tokens on {model}"
+    more = f" and {len(calls) - 1} fallback(s)" if len(calls) > 1 else ""
+    return usd, f"<= {first_in:,} input{why} + {max_tokens:,} max_tokens on {model}{more}"
 
 
 def worst_case(
-    method: str, path: str, body: Any, held_tokens: HeldTokens | None = None
+    method: str,
+    path: str,
+    body: Any,
+    held_tokens: HeldTokens | None = None,
+    betas: Iterable[str] = (),
 ) -> Estimate | None:
     """The most a call can cost, or None for calls that cost nothing (count_tokens, GETs, cancel).
 
-    `held_tokens` tells, for a message id this gateway metered, the input plus output tokens of that call:
-    a thread continued from it adds at most that much. An unknown id counts as the whole context window.
-    Raises BadRequest for a billable call that is malformed or cannot be bounded, and UnknownPriceError
-    for a model without a price: live mode refuses both rather than guess.
+    Live mode's bound is an allow-list (`admission`): every field, content block, tool type and beta (`betas`,
+    the anthropic-beta header values) must be one it knows how to price. `held_tokens` tells, for a message
+    id this gateway metered, the input plus output tokens of that call: a thread continued from it adds at
+    most that much. An unknown id counts as the whole context window. Raises BadRequest for a billable call
+    that is malformed or cannot be bounded, and UnknownPriceError for a model without a price: live mode
+    refuses both rather than guess.
     """
-    route = path.split("?", 1)[0]
-    if method != "POST" or route not in ("/v1/messages", "/v1/messages/batches"):
+    route = find_route(method, path)
+    if route is None or route.billable not in ("message", "batch"):
         return None
+    try:
+        check_betas(betas)
+    except Refused as e:
+        raise BadRequest(str(e)) from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
-    if route == "/v1/messages":
+    if route.billable == "message":
         usd, detail = _one(body, 1.0, held_tokens=held_tokens)
         return Estimate(usd, detail)
+    unknown = sorted(set(body) - {"requests"})
+    if unknown:
+        raise BadRequest(f"Course budget: live mode refuses the batch field {unknown[0][:60]!r}; leave it out.")
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
         raise BadRequest("requests must be a non-empty list of {custom_id, params}.")
@@ -228,7 +274,7 @@ def worst_case(
         params = req.get("params") if isinstance(req, dict) else None
         if not isinstance(params, dict):
             raise BadRequest(f"requests[{i}].params must be an object.")
-        usd, _ = _one(params, BATCH_DISCOUNT, where=f"requests[{i}].params.")
+        usd, _ = _one(params, BATCH_DISCOUNT, where=f"requests[{i}].params.", held_tokens=held_tokens)
         total += usd
     return Estimate(total, f"{len(requests)} batch requests at the batch rate")
 

@@ -1,6 +1,6 @@
 """`python -m helpers.gateway`: serve the course's recordings to this machine or a workshop room.
 
-With no subcommand it serves (--recordings/--host/--port/--speed/--max-per-client). The subcommands
+With no subcommand it serves (--recordings/--host/--room-host/--port/--speed/--max-per-client). The subcommands
 `import-vcr`, `import-har` and `export` trade recordings with vcrpy cassettes and HAR files
 (`helpers.gateway.interop`). Every failure is one line on stderr and exit status 2; the server itself is
 `helpers.gateway.server`.
@@ -45,6 +45,13 @@ def _parser() -> _Parser:
     )
     p.add_argument("--recordings", default=str(RECORDINGS_DIR), help="a recording file or a folder of them")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)")
+    p.add_argument(
+        "--room-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name participants may use to reach this gateway (repeatable); its addresses always work",
+    )
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     p.add_argument(
         "--speed",
@@ -121,7 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         if not 0 <= args.port <= 65535:
             raise ConfigError(f"--port must be between 0 and 65535, got {args.port}")
         recordings = load_recordings(Path(args.recordings))
-        gateway = Gateway(recordings, host=args.host, port=args.port, speed=speed, max_per_client=args.max_per_client)
+        gateway = Gateway(
+            recordings,
+            host=args.host,
+            port=args.port,
+            speed=speed,
+            max_per_client=args.max_per_client,
+            room_hosts=args.room_host,
+        )
     except (RecordingError, ConfigError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2

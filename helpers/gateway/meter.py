@@ -6,35 +6,94 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..models import canonical_model_id
 from ..pricing import UnknownPriceError, cost
 
-__all__ = ["Charge", "Tally", "charges_from_message", "charges_from_lines", "StreamMeter", "charges_from_exchange"]
+__all__ = [
+    "Charge",
+    "Tally",
+    "USAGE_FIELDS",
+    "STREAM_EVENTS",
+    "charges_from_message",
+    "charges_from_lines",
+    "StreamMeter",
+    "charges_from_exchange",
+    "unpriced",
+]
 
 
 @dataclass(frozen=True)
 class Charge:
-    """One priced response: `usd` is None when the model has no known price (reported, never zero)."""
+    """One priced response: `usd` is None when the model has no known price (reported, never zero).
+    `unknown` names what the meter could not price (an unpriced model, a usage field it does not know):
+    live mode then keeps the call's worst case as spent."""
 
     model: str
     input_tokens: int
     output_tokens: int
     usd: float | None
     batch: bool = False
+    unknown: str = ""
 
 
-def _charge(model: str, usage: dict[str, Any], batch: bool | None = None) -> Charge:
+# Usage fields the meter prices (helpers.pricing.cost reads them); tests/hardening checks this against the
+# SDK's usage types. "counted": priced; "none": must be absent, null, zero or empty to be priced.
+USAGE_FIELDS: dict[str, str] = {
+    "input_tokens": "counted",
+    "output_tokens": "counted",  # thinking tokens included (output_tokens_details only breaks them down)
+    "cache_creation_input_tokens": "counted",
+    "cache_read_input_tokens": "counted",
+    "cache_creation": "counted",  # the 5m / 1h split of the cache writes
+    "output_tokens_details": "counted",
+    "service_tier": "counted",  # standard or batch
+    "inference_geo": "counted",  # the regional premium
+    "speed": "counted",  # fast raises UnknownPriceError: unpriced
+    "server_tool_use": "none",  # searches and fetches bill per use: not priced here
+    "iterations": "none",  # compaction and other server-side iterations: not in the top-level counts
+    "fallback_credit": "none",
+}
+
+
+def _empty(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_empty(v) for v in value.values())
+    return value in (None, 0, "", [], {}) and not isinstance(value, bool)
+
+
+def _unknown_usage(usage: dict[str, Any]) -> str:
+    """The first usage field the meter cannot price, or ""."""
+    for key, value in usage.items():
+        kind = USAGE_FIELDS.get(key)
+        if kind is None or (kind == "none" and not _empty(value)):
+            return f"usage.{str(key)[:40]}"
+    return ""
+
+
+def _charge(model: str, usage: Any, batch: bool | None = None) -> Charge:
+    if not isinstance(usage, dict):
+        usage = {}
     parts = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-    tokens_in = sum(int(usage.get(k) or 0) for k in parts)
+    try:
+        tokens_in = sum(int(usage.get(k) or 0) for k in parts)
+        tokens_out = int(usage.get("output_tokens") or 0)
+    except (TypeError, ValueError):
+        return Charge(canonical_model_id(model), 0, 0, None, bool(batch), "usage counts that are not numbers")
+    unknown = _unknown_usage(usage) or ("" if "output_tokens" in usage else "no usage.output_tokens")
     try:
         c = cost(usage, model, batch=batch)
         usd, is_batch = c.total, c.batch
-    except UnknownPriceError:
+    except (UnknownPriceError, TypeError, ValueError):
         usd, is_batch = None, bool(batch)
-    return Charge(canonical_model_id(model), tokens_in, int(usage.get("output_tokens") or 0), usd, is_batch)
+        unknown = unknown or f"no price for {model[:60]!r}"
+    return Charge(canonical_model_id(model), tokens_in, tokens_out, usd, is_batch, unknown)
+
+
+def unpriced(charges: Iterable[Charge]) -> str:
+    """What makes these charges less than the whole bill ("" when they are all priced)."""
+    return next((c.unknown for c in charges if c.unknown or c.usd is None), "")
 
 
 def charges_from_message(body: Any) -> list[Charge]:
@@ -49,10 +108,25 @@ def charges_from_lines(lines: Iterable[Any]) -> list[Charge]:
     out = []
     for line in lines:
         result = line.get("result", {}) if isinstance(line, dict) else {}
-        if result.get("type") == "succeeded":
-            msg = result.get("message", {})
+        if isinstance(result, dict) and result.get("type") == "succeeded":
+            msg = result.get("message") if isinstance(result.get("message"), dict) else {}
             out += [_charge(str(msg.get("model", "")), msg.get("usage", {}), batch=True)]
     return out
+
+
+# The stream events the meter knows; any other (a feature it has not met) leaves the call unpriced.
+STREAM_EVENTS = frozenset(
+    {
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+        "ping",
+        "error",
+    }
+)
 
 
 class StreamMeter:
@@ -63,8 +137,11 @@ class StreamMeter:
         self.message_id = ""
         self.usage: dict[str, Any] = {}
         self.complete = False
+        self.unknown = ""  # the first event the meter does not know, if any
 
     def feed(self, event: str, data: Any) -> None:
+        if event not in STREAM_EVENTS and not self.unknown:
+            self.unknown = f"the stream event {event[:40]!r}"
         if isinstance(data, str):
             try:
                 data = json.loads(data)
@@ -84,7 +161,10 @@ class StreamMeter:
             self.complete = True
 
     def charges(self) -> list[Charge]:
-        return [_charge(self.model, self.usage)] if self.model else []
+        if not self.model:
+            return []
+        charge = _charge(self.model, self.usage)
+        return [replace(charge, unknown=charge.unknown or self.unknown)]
 
 
 def charges_from_exchange(response: Any) -> list[Charge]:

@@ -1,7 +1,8 @@
 """Live and record modes: forward a request to the real API and capture what came back.
 
-The gateway calls `forward`; it passes the client's own auth header through unchanged (Bearer or
-x-api-key), never logs or stores request headers, and relays SSE event by event as it arrives.
+`live.forward` opens the request here: only an allow-list of headers goes upstream (`guard.upstream_headers`),
+the client's own auth header among them, unchanged (Bearer or x-api-key); request headers are never logged
+or stored. An upstream URL must be https beyond loopback and hold no user name or password.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import ConfigError
+from .guard import is_loopback, upstream_headers
 from .recordings import is_allowed_header
+from .routes import find_route
 from .secrets import exchange_secrets
 
 __all__ = ["Upstream", "SseSplitter", "Recorder", "HOP_BY_HOP", "json_or_lines"]
@@ -45,14 +48,34 @@ class Upstream:
     read_timeout: float = 600.0  # the SDK's own default: long thinking answers take minutes
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(self.url)
+            port = parts.port
+        except ValueError:
+            parts, port = None, None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError("PRIMER_UPSTREAM_URL must be an http(s) URL like https://api.anthropic.com.")
+        if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+            # never echoed: the message names the problem, not the URL that holds the secret
             raise ConfigError(
-                f"PRIMER_UPSTREAM_URL={self.url!r} must be an http(s) URL like https://api.anthropic.com."
+                "PRIMER_UPSTREAM_URL holds a user name or password; take it out (the key goes in .env as "
+                "ANTHROPIC_API_KEY)."
+            )
+        if parts.query or parts.fragment:
+            raise ConfigError("PRIMER_UPSTREAM_URL must have no query string or fragment; use the base URL only.")
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
+            raise ConfigError(
+                f"PRIMER_UPSTREAM_URL=http://{parts.hostname} is plain HTTP to another machine: your key would "
+                "cross the network unencrypted. Use https://, or an upstream on this machine."
             )
         self.scheme, self.hostname = parts.scheme, parts.hostname
-        self.port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.port = port or (443 if parts.scheme == "https" else 80)
         self.base_path = parts.path.rstrip("/")
+
+    @property
+    def shown(self) -> str:
+        """The upstream's address as it may be shown (banner, status, errors)."""
+        return self.url
 
     def open(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[Any, Any]:
         """Send the request; return (connection, response). OSError/HTTPException on failure."""
@@ -64,7 +87,7 @@ class Upstream:
             conn = http.client.HTTPConnection(self.hostname, self.port, timeout=self.connect_timeout)
         conn.connect()
         conn.sock.settimeout(self.read_timeout)
-        sent = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+        sent = upstream_headers(headers)  # an allow-list: Cookie, Origin, Referer and the rest stay here
         sent["Accept-Encoding"] = "identity"  # the meter reads usage from the bytes it relays
         conn.request(method, self.base_path + path, body=body or None, headers=sent)
         return conn, conn.getresponse()
@@ -156,9 +179,10 @@ class Recorder:
 def json_or_lines(path: str, data: bytes) -> dict[str, Any]:
     """A non-streamed upstream body as a recording payload: JSONL for batch results, else JSON."""
     text = data.decode("utf-8", errors="replace")
-    if path.split("?", 1)[0].endswith("/results"):
-        return {"lines": [json.loads(line) for line in text.splitlines() if line.strip()]}
     try:
+        route = find_route("GET", path)
+        if route is not None and route.answer == "jsonl":
+            return {"lines": [json.loads(line) for line in text.splitlines() if line.strip()]}
         return {"body": json.loads(text) if text.strip() else None}
-    except json.JSONDecodeError:
-        return {"body": text}
+    except (ValueError, RecursionError):
+        return {"body": text}  # not JSON (or not JSONL): kept as text, and never settles anything
