@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl
 from ..pricing import UnknownPriceError
 from .budget import BadRequest, BudgetExceeded, Ledger, LedgerError, worst_case
 from .meter import StreamMeter, Tally, charges_from_exchange, charges_from_lines, charges_from_message
+from .multipart import request_body as multipart_body
 from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls, stable_id
 from .upstream import HOP_BY_HOP, Recorder, SseSplitter, Upstream, json_or_lines
 
@@ -864,7 +865,7 @@ class Gateway:
         """Replay one request without a socket: what the HTTP handler sends, and what the browser edition's
         in-process transport returns. `headers` is any mapping with a case-insensitive get; `base_url` is the
         address the client used, for a batch's results_url. Logs the request and tallies its live cost."""
-        body, problem = parse_body(raw)
+        body, problem = multipart_body(raw, headers) or parse_body(raw)
         if problem is not None:
             return error_answer(method, path, 400, "invalid_request_error", problem)
         seen = seen_headers(headers)
