@@ -7,7 +7,7 @@
 - tin_photo.jpg: a photo-like picture of a dented tea tin, computed pixel by pixel with numpy (shading,
   a soft shadow, sensor noise) and saved as JPEG by Pillow, 480 x 360 px.
 - invoice.pdf: a two-page invoice written by hand as a small PDF 1.4 file (Helvetica, one of the 14 standard
-  fonts, so nothing is embedded; uncompressed content streams, so its text can be read back by `pdf_pages`).
+  fonts, so nothing is embedded; uncompressed content streams, so `helpers.documents.pdf_pages` reads its text).
 
 The PNG and JPEG bytes depend on the matplotlib and Pillow versions; the PDF is byte-for-byte reproducible
 (`--check` compares it). Matplotlib, numpy and Pillow are in the dev lock; the notebook only reads the files.
@@ -15,7 +15,6 @@ The PNG and JPEG bytes depend on the matplotlib and Pillow versions; the PDF is 
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -104,22 +103,6 @@ def invoice_pdf() -> bytes:
         out += b"%010d 00000 n \n" % off
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
-
-
-_TJ = re.compile(rb"\(((?:\\.|[^\\)])*)\) Tj")
-
-
-def pdf_pages(data: bytes) -> list[str]:
-    """The text of each page of a PDF written like `invoice_pdf` (uncompressed streams, `(...) Tj` text).
-
-    Not a general PDF reader: enough for the course's own file, and for counting its pages.
-    """
-    streams = re.findall(rb"stream\n(.*?)endstream", data, re.S)
-    pages = []
-    for s in streams:
-        parts = [re.sub(rb"\\(.)", rb"\1", m).decode("latin-1") for m in _TJ.findall(s)]
-        pages.append("\n".join(parts))
-    return pages
 
 
 def sales_chart(path: Path) -> None:
