@@ -67,8 +67,8 @@ TWO_REQ = {
     "max_tokens": 300,
     "messages": user(text("Image 1:"), CHART_BLOCK, text("Image 2:"), PHOTO_BLOCK, text(Q_TWO)),
 }
-COUNT_PDF = {"model": SONNET, "messages": user(PDF_BLOCK, text(Q_PDF))}
-PDF_REQ = {"model": SONNET, "max_tokens": 300, "messages": user(PDF_BLOCK, text(Q_PDF))}
+COUNT_PDF = {"model": HAIKU, "messages": user(PDF_BLOCK, text(Q_PDF))}
+PDF_REQ = {"model": HAIKU, "max_tokens": 300, "messages": user(PDF_BLOCK, text(Q_PDF))}
 FILE_BLOCK = {"type": "document", "source": {"type": "file", "file_id": FILE_ID}}
 FILE_REQ = {"model": HAIKU, "max_tokens": 300, "messages": user(FILE_BLOCK, text(Q_FILE))}
 CITED_PDF = {**PDF_BLOCK, "title": "Invoice NT-2026-0417", "citations": {"enabled": True}}
@@ -78,7 +78,7 @@ NOTE_BLOCK = {
     "title": "Delivery note DN-5521",
     "citations": {"enabled": True},
 }
-CITE_REQ = {"model": SONNET, "max_tokens": 400, "messages": user(CITED_PDF, NOTE_BLOCK, text(Q_CITE))}
+CITE_REQ = {"model": HAIKU, "max_tokens": 400, "messages": user(CITED_PDF, NOTE_BLOCK, text(Q_CITE))}
 RESULTS = [
     {
         "type": "search_result",
@@ -103,7 +103,7 @@ RESULTS = [
 ]
 SEARCH_REQ = {"model": HAIKU, "max_tokens": 300, "messages": user(*RESULTS, text(Q_SEARCH))}
 TASK_FILE = {**FILE_BLOCK, "title": "Invoice NT-2026-0417", "citations": {"enabled": True}}
-TASK_REQ = {"model": SONNET, "max_tokens": 400, "messages": user(PHOTO_BLOCK, TASK_FILE, text(Q_TASK))}
+TASK_REQ = {"model": HAIKU, "max_tokens": 400, "messages": user(PHOTO_BLOCK, TASK_FILE, text(Q_TASK))}
 
 
 def page_cite(cited: str, page: int, *, title: str = "Invoice NT-2026-0417", doc: int = 0, file_id=None) -> dict:
@@ -150,7 +150,7 @@ CITE_ANSWER = [
 ]
 FIRST_CITED = CITE_ANSWER[1]
 FOLLOW_REQ = {
-    "model": SONNET,
+    "model": HAIKU,
     "max_tokens": 300,
     "messages": user(
         {
