@@ -194,12 +194,12 @@ def check_cited_pages(fn: Any) -> Result:
         if pages == want:
             continue
         hint = "Collect start_page_number up to, not including, end_page_number of each page_location citation."
-        if any(max(want, default=0) + 1 == p for p in pages - want):
-            hint = "end_page_number is exclusive: a citation of page 2 alone says start 2, end 3."
-        elif want and {p - 1 for p in want} == pages:
+        if want and {p - 1 for p in want} == pages:
             hint = "Pages are numbered from 1, as printed: use the numbers as they are."
-        elif 0 in pages or 33 in pages:
+        elif 0 in pages or len(pages - want) > 5:
             hint = "Only page_location citations name pages; skip char_location and the others."
+        elif want and pages > want and pages - want <= {max(want) + 1}:
+            hint = "end_page_number is exclusive: a citation of page 2 alone says start 2, end 3."
         return result(
             title, [f"For an answer citing pages {sorted(want) or 'none'} it returned {sorted(pages)}. {hint}"]
         )
