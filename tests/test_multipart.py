@@ -152,3 +152,22 @@ def test_a_malformed_multipart_body_is_a_400_without_a_socket():
     gw = Gateway([make_recording(exchanges())], speed=0, serve=False)
     ans = gw.answer("127.0.0.1", "POST", "/v1/files", {"content-type": "multipart/form-data"}, b"--x\r\n")
     assert ans.status == 400 and b"no boundary" in ans.body
+
+
+def test_the_browser_editions_transport_replays_notebook_11s_upload(monkeypatch):
+    """helpers.inbrowser passes the request's headers and bytes to Gateway.answer: the upload matches there too."""
+    from helpers import inbrowser
+    from helpers.config import recordings_dir
+    from helpers.documents import INVOICE
+    from helpers.gateway.recordings import load_recording
+
+    gw = inbrowser.make_gateway(load_recording(recordings_dir() / "11_images_documents.json"), 0.0)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "replay-mode-placeholder-not-a-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", inbrowser.BASE_URL)
+    inbrowser.install(gw)
+    try:
+        client = anthropic.Anthropic(max_retries=0)
+        uploaded = client.files.upload(file=("invoice.pdf", INVOICE.read_bytes(), "application/pdf"))
+        assert uploaded.size_bytes == INVOICE.stat().st_size and uploaded.id.startswith("file_")
+    finally:
+        inbrowser.uninstall()
