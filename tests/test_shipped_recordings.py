@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from anthropic.lib.streaming._messages import accumulate_event
-from anthropic.types import Message, MessageTokensCount, ModelInfo, RawMessageStreamEvent
+from anthropic.types import DeletedFile, FileMetadata, Message, MessageTokensCount, ModelInfo, RawMessageStreamEvent
 from anthropic.types.messages import MessageBatch, MessageBatchIndividualResponse
 from anthropic.types.shared import ErrorResponse
 from pydantic import TypeAdapter
@@ -69,6 +69,13 @@ def check_json(ex: Exchange) -> None:
         [ModelInfo.model_validate(m) for m in body["data"]]
     elif re.fullmatch(r"/v1/models/[^/]+", path):
         ModelInfo.model_validate(body)
+    elif path == "/v1/files" and ex.request.method == "GET":  # a page of SDK 2.17's SyncPageCursor
+        assert set(body) == {"data", "next_page"}
+        [FileMetadata.model_validate(f) for f in body["data"]]
+    elif re.fullmatch(r"/v1/files(/[^/]+)?", path) and ex.request.method in ("POST", "GET"):
+        FileMetadata.model_validate(body)
+    elif re.fullmatch(r"/v1/files/[^/]+", path) and ex.request.method == "DELETE":
+        DeletedFile.model_validate(body)
     else:
         pytest.fail(f"no SDK type known for {ex.request.method} {path}: extend this test")
 

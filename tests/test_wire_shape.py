@@ -4,7 +4,8 @@ Shapes, not values: every key path an authored answer uses must exist in a real 
 same JSON type, every key the 2026 captures always carry must be there too, SSE events must come in the real
 order, and headers must be the set the API sends. Kinds: message JSON (also the message inside a batch result
 line), stream events, error answers; batch objects and batch result envelopes, for which no public capture with a
-nameable source was found, are compared with the SDK's types instead.
+nameable source was found, are compared with the SDK's types instead; so are citations on text blocks and an error's
+`details` (SDK 2.17), which no capture in tests/fixtures/real/ holds.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from anthropic.types import TextCitation
 from anthropic.types.messages import MessageBatch, MessageBatchIndividualResponse
+from anthropic.types.shared import ErrorDetails
+from pydantic import TypeAdapter, ValidationError
 
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway import Gateway
@@ -317,10 +321,31 @@ def exchanges() -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def _sdk_checked(body: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
+    """The body without its citations and error details, and what the SDK's types say is wrong with those."""
+    body, out = copy.deepcopy(body), []
+    checks = [(c, TextCitation) for b in body.get("content") or [] for c in (b.pop("citations", None) or [])]
+    if isinstance(body.get("error"), dict) and "details" in body["error"]:
+        checks.append((body["error"].pop("details"), ErrorDetails))
+    for value, kind in checks:
+        try:
+            model = TypeAdapter(kind).validate_python(value)
+        except ValidationError as e:
+            out.append(f"{where}: {str(value)[:60]} is not an SDK {kind}: {e.errors()[0]['msg']}")
+            continue
+        extra = set(value) - set(type(model).model_fields)
+        if extra:
+            out.append(f"{where}: {sorted(extra)} are not fields of the SDK's {type(model).__name__}")
+    return body, out
+
+
 def exchange_problems(where: str, ex: dict[str, Any]) -> list[str]:
     resp = ex["response"]
     out = header_problems(resp, where) + fact_problems(where, ex)
     body = resp.get("body")
+    if isinstance(body, dict):
+        body, sdk_problems = _sdk_checked(body, where)
+        out += sdk_problems
     if resp.get("events") is not None:
         out += stream_problems(resp["events"], where)
     elif isinstance(body, dict) and body.get("type") == "message":
@@ -366,6 +391,14 @@ def _is_stream(ex: dict[str, Any]) -> bool:
     return bool(ex["response"].get("events")) and ex["response"]["events"][-1]["event"] == "message_stop"
 
 
+def _cited(ex: dict[str, Any]) -> dict[str, Any]:
+    return next(b for b in ex["response"]["body"]["content"] if b.get("citations"))
+
+
+def _cites(ex: dict[str, Any]) -> bool:
+    return _is_message(ex) and any(b.get("citations") for b in ex["response"]["body"]["content"])
+
+
 def _is_401(ex: dict[str, Any]) -> bool:
     return ex["response"]["status"] == 401
 
@@ -384,6 +417,8 @@ def _is_401(ex: dict[str, Any]) -> bool:
         (_is_401, lambda ex: ex["response"]["headers"].pop("x-should-retry")),
         (lambda ex: ex["response"]["status"] == 429, lambda ex: ex["response"]["body"].pop("request_id")),
         (lambda ex: bool(ex["response"].get("lines")), lambda ex: ex["response"]["lines"][0].pop("custom_id")),
+        (_cites, lambda ex: _cited(ex)["citations"][0].update(invented_index=1)),
+        (_cites, lambda ex: _cited(ex)["citations"][0].pop("cited_text")),
     ],
 )
 def test_a_drift_from_the_real_shape_fails(pick: Any, mutate: Any) -> None:

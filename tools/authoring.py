@@ -7,6 +7,7 @@ Ids are derived from a hash of their seed, so re-running a script rewrites the s
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.util
 import json
@@ -21,6 +22,7 @@ for _p in (str(ROOT), str(ROOT / "tools")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
+from helpers.documents import pdf_pages  # noqa: E402
 from helpers.gateway.recordings import FORMAT, save_recording, stable_id  # noqa: E402
 
 DATE = "2026-11-24"
@@ -59,6 +61,7 @@ PRIMER_WEATHER_TOOLS = [
     }
 ]
 
+
 def _hash(seed: str) -> int:
     return int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
 
@@ -90,14 +93,87 @@ def _content_text(content: Any) -> str:
     return "".join(out)
 
 
-def estimate_input_tokens(body: dict[str, Any]) -> int:
-    """Estimate a request's input tokens by the rule in ESTIMATE_NOTE."""
+# Images and PDF pages are not text: counting their base64 as characters / 4 would make a 100 KB image about
+# 33K tokens where the API counts about 1.6K. They follow MEDIA_NOTE instead (media_tokens).
+MEDIA_NOTE = (
+    "Images count ceil(width x height / 750) tokens, the vision docs' formula, after scaling to at most 1568 px on "
+    "the long edge and 1,200,000 pixels (about 1,600 tokens). A PDF page counts its text by the characters rule "
+    "plus its page as an image at that largest size (US Letter: 963 x 1246 px, 1,600 tokens); the resolution at "
+    "which the API renders pages is not published. A text document, a search result, a document's title and "
+    "context count as text."
+)
+MAX_LONG_EDGE, MAX_PIXELS = 1568, 1_200_000
+
+
+def image_tokens(width: int, height: int) -> int:
+    """The vision docs' estimate for an image of width x height px, after the API's downscaling (MEDIA_NOTE)."""
+    scale = min(1.0, MAX_LONG_EDGE / max(width, height), math.sqrt(MAX_PIXELS / (width * height)))
+    w, h = max(1, int(width * scale)), max(1, int(height * scale))
+    return math.ceil(w * h / 750)
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    from io import BytesIO
+
+    from PIL import Image  # in the dev lock (matplotlib depends on it); authoring runs there
+
+    with Image.open(BytesIO(data)) as im:
+        return im.size
+
+
+def _source_bytes(source: dict[str, Any], media: dict[str, bytes] | None) -> bytes:
+    kind = source.get("type")
+    if kind == "base64":
+        return base64.b64decode(source["data"])
+    key = source.get("url") if kind == "url" else source.get("file_id")
+    if media and key in media:
+        return media[key]
+    raise ValueError(f"authoring: no bytes for the {kind} source {key!r}: pass media={{{key!r}: data}}")
+
+
+def media_tokens(block: dict[str, Any], media: dict[str, bytes] | None = None) -> int | None:
+    """Estimated input tokens of an image, document or search_result block by MEDIA_NOTE; None for other
+    blocks. `media` maps a URL or file_id source to the bytes it stands for."""
+    kind = block.get("type")
+    if kind == "image":
+        return image_tokens(*_image_size(_source_bytes(block["source"], media)))
+    if kind == "search_result":
+        text = block.get("title", "") + block.get("source", "") + _content_text(block.get("content", []))
+        return estimate_tokens(text)
+    if kind != "document":
+        return None
+    source = block["source"]
+    extra = estimate_tokens(block.get("title") or "") + estimate_tokens(block.get("context") or "")
+    if source.get("type") == "text":
+        return extra + estimate_tokens(source["data"])
+    if source.get("type") == "content":
+        return extra + estimate_tokens(_content_text(source["content"]))
+    pages = pdf_pages(_source_bytes(source, media))
+    return extra + sum(estimate_tokens(text) + image_tokens(963, 1246) for text in pages)
+
+
+def _content_tokens(content: Any, media: dict[str, bytes] | None) -> int:
+    """Text by the characters rule, media blocks by MEDIA_NOTE."""
+    if isinstance(content, str):
+        return estimate_tokens(content)
+    rest, total = [], 0
+    for block in content or []:
+        tokens = media_tokens(block, media)
+        if tokens is None:
+            rest.append(block)
+        else:
+            total += tokens
+    return total + estimate_tokens(_content_text(rest))
+
+
+def estimate_input_tokens(body: dict[str, Any], media: dict[str, bytes] | None = None) -> int:
+    """Estimate a request's input tokens by the rules in ESTIMATE_NOTE and MEDIA_NOTE."""
     total = 8
     system = body.get("system")
     if system:
         total += estimate_tokens(_content_text(system))
     for msg in body.get("messages", []):
-        total += 3 + estimate_tokens(_content_text(msg["content"]))
+        total += 3 + _content_tokens(msg["content"], media)
     if body.get("tools"):
         total += 300 + estimate_tokens(json.dumps(body["tools"]))
     return total
@@ -168,8 +244,10 @@ def message(
     use: dict[str, Any] | None = None,
     thinking_tokens: int | None = None,
     service_tier: str = "standard",
+    media: dict[str, bytes] | None = None,
 ) -> dict[str, Any]:
-    """A Message body answering `request`, with estimated usage unless `use` is given.
+    """A Message body answering `request`, with estimated usage unless `use` is given (`media`: see
+    `media_tokens`).
 
     Thinking is billed by `thinking_billed` unless `thinking_tokens` is given (display "omitted" sends no
     text but bills the reasoning).
@@ -183,7 +261,7 @@ def message(
         rest = max(1, estimate_tokens(_content_text([b for b in blocks if b.get("type") != "thinking"])))
         details = billed if billed is not None and reports_thinking_tokens(request["model"]) else None
         use = usage(
-            estimate_input_tokens(request),
+            estimate_input_tokens(request, media),
             rest + (billed or 0),
             model=request["model"],
             thinking_tokens=details,

@@ -36,6 +36,7 @@ from .budget import Ledger
 from .guard import redact, redact_json
 from .handler import Handler
 from .live import Sink, forward
+from .multipart import request_body as multipart_body
 from .meter import Tally, charges_from_exchange
 from .pool import Server
 from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls
@@ -251,7 +252,7 @@ class Gateway:
         """Replay one request without a socket: what the HTTP handler sends, and what the browser edition's
         in-process transport returns. `headers` is any mapping with a case-insensitive get; `base_url` is the
         address the client used, for a batch's results_url. Logs the request and tallies its live cost."""
-        body, problem = parse_body(raw)
+        body, problem = multipart_body(raw, headers) or parse_body(raw)
         if problem is not None:
             return error_answer(method, path, 400, "invalid_request_error", problem)
         seen = seen_headers(headers)

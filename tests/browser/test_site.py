@@ -249,7 +249,7 @@ def test_every_notebook_runs_in_the_browser_and_prints_what_git_stores(context: 
                               f"{_text(c['outputs'], False)[:300]!r}\n  stored {_text(c['stored'], True)[:300]!r}")
         seen[nb.stem] = kinds
         print(f"benchmark: {nb.stem}: {len(cells)} code cells in {time.monotonic() - t0:.1f} s")
-    print(f"benchmark: site kernel ready in {boot:.1f} s; {ran} code cells of 11 notebooks")
+    print(f"benchmark: site kernel ready in {boot:.1f} s; {ran} code cells of {len(seen)} notebooks")
     # As in JupyterLab: an error stops the queue unless its request said stop_on_error false (raises-exception)
     assert page.evaluate(QUEUED_AFTER_ERROR, False) == "ran"
     assert page.evaluate(QUEUED_AFTER_ERROR, True) == "cancelled"

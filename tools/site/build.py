@@ -129,7 +129,7 @@ def helpers_wheel(dest: Path) -> Path:
         files.append((nb.relative_to(ROOT).as_posix(), nb.read_bytes()))
     for folder in ("recordings", "data"):
         for p in sorted((ROOT / "notebooks" / folder).iterdir()):
-            if p.is_file() and p.suffix in (".json", ".txt"):
+            if p.is_file() and p.suffix in (".json", ".txt", ".png", ".jpg", ".pdf"):
                 files.append((p.relative_to(ROOT).as_posix(), p.read_bytes()))
     files.append(("notebooks/stored_figures.json", stored_figures().encode("utf-8")))
     meta = (
