@@ -116,6 +116,23 @@ def _walk(node: Any, counts: dict[str, int]) -> Any:
     return out
 
 
+# What POST /v1/messages/count_tokens takes (anthropic.types.MessageCountTokensParams, less the two fields live
+# mode refuses); tests/hardening/test_admission.py compares it with the SDK.
+COUNT_FIELDS = ("cache_control", "messages", "model", "output_config", "speed", "system", "thinking", "tool_choice",
+                "tools")
+COUNT_MARGIN = 1.25  # the docs call count_tokens an estimate that "may differ by a small amount"
+
+
+def count_request(params: Any) -> dict[str, Any] | None:
+    """The count_tokens body for a Messages request whose input the bound cannot see (a PDF's pages), or None
+    when the bound needs no count. Live mode asks the API, which bills nothing for counting."""
+    if not isinstance(params, dict):
+        return None
+    counts = {"images": 0, "documents": 0}
+    _walk(params, counts)
+    return {k: v for k, v in params.items() if k in COUNT_FIELDS} if counts["documents"] else None
+
+
 def _tool_tokens(params: Mapping[str, Any]) -> int:
     """Tokens the tool definitions add beyond their JSON (admission has checked every tool type)."""
     tools = params.get("tools") or []
@@ -193,7 +210,11 @@ def _fallbacks(params: Mapping[str, Any], where: str) -> list[tuple[str, int]]:
 
 
 def _one(
-    params: Mapping[str, Any], factor: float, where: str = "", held_tokens: HeldTokens | None = None
+    params: Mapping[str, Any],
+    factor: float,
+    where: str = "",
+    held_tokens: HeldTokens | None = None,
+    counted: int | None = None,
 ) -> tuple[float, str]:
     try:
         check_params(params, where)
@@ -217,7 +238,9 @@ def _one(
         window = info.context_window if info else _DEFAULT_WINDOW
         tokens_in = len(text) + _BASE_OVERHEAD + _MESSAGE_OVERHEAD * len(messages) + extra
         tokens_in += counts["images"] * _IMAGE_TOKENS + (held or 0)
-        if counts["documents"] or held is None:
+        if counts["documents"] and counted is not None and held is not None:
+            tokens_in = math.ceil(counted * COUNT_MARGIN) + (held or 0)  # the API's own count of the pages
+        elif counts["documents"] or held is None:
             tokens_in = window  # pages or held turns are unknown: the whole context window, the most there can be
         tokens_in = min(tokens_in, window)  # a longer input is refused by the API before it costs anything
         rate_in, rate_out = price.input, price.output
@@ -230,7 +253,8 @@ def _one(
         usd += (tokens_in * rate_in + out_cap * rate_out) * factor / 1e6
         if m == model:
             first_in = tokens_in
-    why = " (a PDF's pages)" if counts["documents"] else " (a thread's turns held by the API)" if held != 0 else ""
+    pages = " (a PDF's pages, as the API counts them, +25%)" if counted is not None else " (a PDF's pages)"
+    why = pages if counts["documents"] else " (a thread's turns held by the API)" if held != 0 else ""
     more = f" and {len(calls) - 1} fallback(s)" if len(calls) > 1 else ""
     return usd, f"<= {first_in:,} input{why} + {max_tokens:,} max_tokens on {model}{more}"
 
@@ -241,6 +265,7 @@ def worst_case(
     body: Any,
     held_tokens: HeldTokens | None = None,
     betas: Iterable[str] = (),
+    counted: int | None = None,
 ) -> Estimate | None:
     """The most a call can cost, or None for calls that cost nothing (count_tokens, GETs, cancel).
 
@@ -249,7 +274,8 @@ def worst_case(
     id this gateway metered, the input plus output tokens of that call: a thread continued from it adds at
     most that much. An unknown id counts as the whole context window. Raises BadRequest for a billable call
     that is malformed or cannot be bounded, and UnknownPriceError for a model without a price: live mode
-    refuses both rather than guess.
+    refuses both rather than guess. `counted` is the API's count_tokens answer for a message with a PDF
+    (`count_request`): its pages then count as that many tokens plus a margin, else as the whole window.
     """
     route = find_route(method, path)
     if route is None or route.billable not in ("message", "batch"):
@@ -261,7 +287,7 @@ def worst_case(
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     if route.billable == "message":
-        usd, detail = _one(body, 1.0, held_tokens=held_tokens)
+        usd, detail = _one(body, 1.0, held_tokens=held_tokens, counted=counted)
         return Estimate(usd, detail)
     unknown = sorted(set(body) - {"requests"})
     if unknown:

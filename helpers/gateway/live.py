@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..pricing import UnknownPriceError
 from .answers import Answer, LogEntry, error_answer, seen_headers
-from .budget import BadRequest, BudgetExceeded, LedgerError, worst_case
+from .budget import BadRequest, BudgetExceeded, LedgerError, count_request, worst_case
 from .guard import redact
 from .meter import StreamMeter, charges_from_lines, charges_from_message, unpriced
 from .recordings import rewrite_urls
@@ -109,7 +109,9 @@ def forward(
     try:
         betas = headers.get_all("anthropic-beta") if hasattr(headers, "get_all") else headers.get("anthropic-beta")
         betas = [betas] if isinstance(betas, str) else (betas or [])
-        est = worst_case(method, path, body, held_tokens=gw.held_tokens, betas=betas)
+        route = find_route(method, path)
+        counted = _count(gw, body, headers) if route is not None and route.billable == "message" else None
+        est = worst_case(method, path, body, held_tokens=gw.held_tokens, betas=betas, counted=counted)
     except UnknownPriceError as e:
         msg = f"Course budget: {e} Live mode refuses calls it cannot price."
         call.refuse(400, "invalid_request_error", msg, "budget")
@@ -144,6 +146,28 @@ def forward(
         _relay(call, body, rid, resp, start, slot)
     finally:
         conn.close()
+
+
+def _count(gw: Gateway, body: Any, headers: Any) -> int | None:
+    """The API's count of a message's input when it holds a PDF, whose pages the bound cannot see in the body
+    (POST /v1/messages/count_tokens bills nothing); None when not needed or not to be had (the bound then takes
+    the model's whole context window)."""
+    wanted = count_request(body)
+    if wanted is None or gw.upstream is None:
+        return None
+    sent = dict(headers.items() if hasattr(headers, "items") else headers)
+    sent = {k: v for k, v in sent.items() if k.lower() not in ("content-length", "content-type")}
+    sent["Content-Type"] = "application/json"
+    try:
+        conn, resp = gw.upstream.open("POST", "/v1/messages/count_tokens", json.dumps(wanted).encode(), sent)
+        try:
+            data = resp.read(65536)
+        finally:
+            conn.close()
+        tokens = json.loads(data).get("input_tokens") if resp.status == 200 else None
+    except (OSError, http.client.HTTPException, ValueError, AttributeError):
+        return None
+    return tokens if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens >= 0 else None
 
 
 def _relay(call: _Call, body: Any, rid: str | None, resp: Any, start: float, slot: int | None) -> None:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 __all__ = ["Route", "ROUTES", "find_route", "route_problem"]
 
 _ID = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
-_QUERY_KEYS = ("beta", "limit", "before_id", "after_id")
+_QUERY_KEYS = ("beta", "limit", "before_id", "after_id", "page", "ids[]")  # ids[]: the Files API's list filter
 _QUERY_VALUE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
@@ -23,7 +23,7 @@ class Route:
     method: str
     pattern: str
     billable: str  # "message" (one call), "batch" (many, at the batch rate), "results" (settles a batch), ""
-    answer: str  # "message" (JSON, or SSE when streamed), "jsonl" (batch results), "json"
+    answer: str  # "message" (JSON, or SSE when streamed), "jsonl" (batch results), "json", "bytes" (a file)
 
     def matches(self, method: str, route: str) -> bool:
         return self.method == method and _COMPILED[self].fullmatch(route) is not None
@@ -40,6 +40,13 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", f"/v1/messages/batches/{_ID}", "", "json"),
     Route("GET", "/v1/models", "", "json"),
     Route("GET", f"/v1/models/{_ID}", "", "json"),
+    # The Files API (notebook 11): storing a file bills nothing; a message that names its file_id is bounded
+    # as any message with that block. The upload's body is multipart/form-data, forwarded as sent.
+    Route("POST", "/v1/files", "", "json"),
+    Route("GET", "/v1/files", "", "json"),
+    Route("GET", f"/v1/files/{_ID}", "", "json"),
+    Route("DELETE", f"/v1/files/{_ID}", "", "json"),
+    Route("GET", f"/v1/files/{_ID}/content", "", "bytes"),
 )
 _COMPILED = {r: re.compile(r.pattern) for r in ROUTES}
 
@@ -56,7 +63,7 @@ def route_problem(method: str, path: str) -> tuple[int, str] | None:
     if find_route(method, route) is None:
         return 404, f"Course gateway: no API route {method} {route[:200]}."
     try:
-        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query), max_num_fields=8)
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query), max_num_fields=110)
     except ValueError:
         return 400, "Course gateway: the query string is malformed."
     for k, v in pairs:

@@ -36,8 +36,8 @@ from .budget import Ledger
 from .guard import redact, redact_json
 from .handler import Handler
 from .live import Sink, forward
-from .multipart import request_body as multipart_body
 from .meter import Tally, charges_from_exchange
+from .multipart import request_body as multipart_body
 from .pool import Server
 from .recordings import MATCH_HEADERS, Cursor, Exchange, Recording, ReplayIndex, rewrite_urls
 from .routes import route_problem
@@ -284,7 +284,7 @@ class Gateway:
         with a case-insensitive get; `base_url` is the address the client used, for a batch's results_url."""
         if self.mode == "replay":
             raise RuntimeError("a replay gateway answers through answer(); forward() is for live and record")
-        body, problem = parse_body(raw)
+        body, problem = multipart_body(raw, headers) or parse_body(raw)
         if problem is not None:
             sink.send(error_answer(method, path, 400, "invalid_request_error", problem))
             return
