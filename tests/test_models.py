@@ -76,7 +76,7 @@ def test_every_named_model_has_a_price_or_a_reason():
 
 
 def test_modes_check_right_answer():
-    assert start_here.check_modes({"a": "replay", "b": "live", "c": "replay", "d": "Live", "e": "error"}).ok
+    assert start_here.check_modes({"a": "replay", "b": "Live", "c": "replay", "d": "Error", "e": "error"}).ok
 
 
 def test_modes_check_left_with_dots_says_replace_each():
@@ -88,19 +88,19 @@ def test_modes_check_left_with_dots_says_replace_each():
 @pytest.mark.parametrize(
     "wrong, fragment",
     [
-        ({"d": "error"}, "Scenario d: 'error' is not it; PRIMER_MODE is read case-insensitively"),
+        ({"d": "live"}, "Scenario d: 'live' is not it; 'Live' asks for live mode (case does not matter), and live mode needs a key"),
         ({"c": "live"}, "Scenario c: 'live' is not it; PRIMER_MODE wins when it is set"),
     ],
 )
 def test_modes_check_wrong_answers_name_the_rule_of_that_scenario(wrong, fragment):
-    right = {"a": "replay", "b": "live", "c": "replay", "d": "live", "e": "error"}
+    right = {"a": "replay", "b": "live", "c": "replay", "d": "error", "e": "error"}
     r = start_here.check_modes({**right, **wrong})
     assert not r.ok and len(r.problems) == 1 and r.problems[0].startswith(fragment), r.problems
     assert "a key with PRIMER_MODE unset" not in r.problems[0]  # the hint fits the scenario, not another
 
 
 def test_modes_check_partly_filled_names_what_is_left():
-    r = start_here.check_modes({"a": "replay", "b": ..., "c": "replay", "d": "live", "e": "error"})
+    r = start_here.check_modes({"a": "replay", "b": ..., "c": "replay", "d": "error", "e": "error"})
     assert r.problems == ["Scenario b: replace ... with your prediction."]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers.config import REPO_ROOT
-from helpers.errors import KeyFinding, scan_notebook, scan_text
+from helpers.keyscan import KeyFinding, scan_notebook, scan_text
 from helpers.gateway.recordings import MATCH_HEADERS
 from helpers.gateway.secrets import recording_secrets
 

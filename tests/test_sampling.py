@@ -164,7 +164,7 @@ def test_settings_placeholders() -> None:
         ({"temperature": 1.5}, "outside the API's range"),
         ({"temperature": True}, "must be a number"),
         ({"temperature": 0.0, "top_p": 0.9}, "not both"),
-        ({"top_p": 0.1}, "instead of top_p"),
+        ({"top_p": 0.1}, "top_p is a sampling setting too"),
         ({"temperature": 0.0, "max_tokens": 5}, "unexpected ['max_tokens']"),
         (0.0, "send it as a dict"),
         ("0.0", "expected a dict"),

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fake_upstream import FakeUpstream, Reply, message
 
-from helpers.errors import scan_notebook, scan_text
+from helpers.keyscan import scan_notebook, scan_text
 from helpers.gateway import Gateway
 from helpers.gateway.budget import Ledger
 from helpers.gateway.recordings import RecordingError, save_recording

@@ -255,15 +255,18 @@ def test_the_notebooks_endpoint_re_streams_text_from_the_gateway(serve):
     assert got == want and stop == "end_turn"
 
 
-def test_a_connection_dropped_mid_stream_surfaces_as_httpx2_transport_error():
-    # Notebook 05 says so and catches httpx2.TransportError in stream_answer: the SDK does not wrap it.
+def test_a_connection_dropped_mid_stream_is_an_api_connection_error_and_not_retried():
+    # Notebooks 05 and 10 say so: the SDK (2.17, anthropic/_streaming.py iter_response_bytes) wraps the httpx2
+    # error in anthropic.APIConnectionError, and does not retry once the stream has begun.
     import threading
 
     import httpx2
 
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
+    srv.listen(4)
+    srv.settimeout(5)
+    accepted = []
     start = {
         "type": "message_start",
         "message": {
@@ -279,7 +282,15 @@ def test_a_connection_dropped_mid_stream_surfaces_as_httpx2_transport_error():
     }
 
     def hang_up_mid_stream():
-        conn, _ = srv.accept()
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:  # closed or timed out: the test is over
+                return
+            accepted.append(conn)
+            hang_up(conn)
+
+    def hang_up(conn):
         conn.recv(65536)
         event = f"event: message_start\ndata: {json.dumps(start)}\n\n".encode()
         conn.sendall(
@@ -292,17 +303,21 @@ def test_a_connection_dropped_mid_stream_surfaces_as_httpx2_transport_error():
 
     thread = threading.Thread(target=hang_up_mid_stream, daemon=True)
     thread.start()
-    client = anthropic.Anthropic(api_key="x", base_url=f"http://127.0.0.1:{srv.getsockname()[1]}", max_retries=0)
+    client = anthropic.Anthropic(api_key="x", base_url=f"http://127.0.0.1:{srv.getsockname()[1]}", max_retries=2)
     try:
-        with pytest.raises(httpx2.TransportError):
+        with pytest.raises(anthropic.APIConnectionError) as info:
             with client.messages.stream(
                 model="claude-opus-4-6", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
             ) as stream:
                 for _ in stream.text_stream:
                     pass
+        assert type(info.value) is anthropic.APIConnectionError
+        assert not isinstance(info.value, httpx2.TransportError)  # `except httpx2.TransportError` misses it
+        assert isinstance(info.value.__cause__, httpx2.TransportError)
+        assert len(accepted) == 1  # max_retries=2, yet one connection: no retry once the stream began
     finally:
-        thread.join(5)
         srv.close()
+        thread.join(5)
 
 
 def test_a_browser_that_disconnects_ends_the_endpoints_generator():
@@ -340,7 +355,7 @@ def test_a_browser_that_disconnects_ends_the_endpoints_generator():
 def test_streams_include_the_failed_one_and_the_made_up_cases():
     samples = check.streams()
     assert samples["the stream that failed midway"][-1]["type"] == "error"
-    assert len(samples) == 6
+    assert len(samples) == 7
     for events in samples.values():
         assert all(isinstance(e, dict) and "type" in e for e in events)
 

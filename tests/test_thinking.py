@@ -255,7 +255,7 @@ def test_choices_placeholders(primer_tasks):
         ({"output_config": {"effort": "fast"}}, "effort must be"),
         ({"output_config": None}, "without it the effort is 'high'"),
         ({"max_tokens": 4000}, "past the 2,000-token limit"),
-        ({"max_tokens": 0}, "at least 1"),
+        ({"max_tokens": 0}, "leaves no room"),
         ({"max_tokens": 2000.0}, "must be an int"),
         ({"temperature": 0}, "only ['max_tokens', 'model', 'output_config', 'thinking']"),
     ],

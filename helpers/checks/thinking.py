@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import HAIKU, OPUS, model_info
+from ..models import HAIKU, OPUS, canonical_model_id, model_info
 from ..pricing import cost, format_usd, price_of
 from ..thinking import MIN_BUDGET, review
-from . import Result, close_to, result, unfilled
+from . import Result, close_to, result, rounded_ok, unfilled
 
 __all__ = [
     "TASK_A",
@@ -20,6 +20,7 @@ __all__ = [
 TASK_A = {"model": OPUS, "cap": 2000}  # label bug reports: speed and cost over depth; <= 2,000 tokens out
 TASK_B = {"model": HAIKU, "thinking": 6000, "answer": 2000}  # check a proof: 6,000 thinking + 2,000 answer
 _KEYS = {"model", "max_tokens", "thinking", "output_config"}
+_LABEL_ROOM = 256  # the least Task A's max_tokens may be: room for some thinking and a one-line label
 
 
 def _all_unfilled(request: Any) -> bool:
@@ -28,7 +29,8 @@ def _all_unfilled(request: Any) -> bool:
 
 def _common(name: str, request: dict[str, Any], model: str) -> list[str]:
     problems = []
-    if request.get("model") != model:
+    got = request.get("model")
+    if not isinstance(got, str) or canonical_model_id(got) != model:  # a dated id names the same model
         problems.append(f"{name}: model should be {model!r}, got {request.get('model')!r}.")
     extra = set(request) - _KEYS
     if extra:
@@ -84,8 +86,12 @@ def _task_a(request: dict[str, Any]) -> list[str]:
             f"{name}: max_tokens {cap} lets a response run past the 2,000-token limit; thinking counts "
             "against max_tokens, so max_tokens itself is the cap."
         )
-    elif cap < 1:
-        problems.append(f"{name}: max_tokens must be at least 1, got {cap}.")
+    elif cap < _LABEL_ROOM:
+        # max_tokens caps thinking and answer together: a tiny cap can end inside the thinking, with no label.
+        problems.append(
+            f"{name}: max_tokens {cap} leaves no room: thinking counts against it, so the label may never come; "
+            f"allow a few hundred tokens (at least {_LABEL_ROOM}) up to the 2,000 limit."
+        )
     return problems
 
 
@@ -169,7 +175,7 @@ def check_worst_case(dollars: Any) -> Result:
         return result(title, ["Replace ... with your answer in dollars, e.g. 0.05."])
     if isinstance(dollars, bool) or not isinstance(dollars, (int, float)):
         return result(title, [f"Give a number of dollars, got {type(dollars).__name__} {dollars!r}."])
-    if close_to(dollars, want):
+    if rounded_ok(dollars, want):  # ROUNDING
         note = "thinking counts against max_tokens, so max_tokens bounds it all."
         return result(title, [], f"{format_usd(want)}: {note}")
 
