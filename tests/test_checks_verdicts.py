@@ -29,7 +29,7 @@ from helpers.checks import (
     tool_use,
 )
 from helpers.errors import wait_before_retry
-from helpers.models import HAIKU, OPUS, SONNET
+from helpers.models import HAIKU, OPUS, PRIMER_HAIKU, SONNET
 
 # --- the rounding rule --------------------------------------------------------------------------------
 
@@ -445,7 +445,7 @@ def test_05_tool_inputs_right_and_wrong():
 # --- 06 thinking --------------------------------------------------------------------------------------
 
 TASK_A = {"model": OPUS, "max_tokens": 2000, "thinking": {"type": "adaptive"}, "output_config": {"effort": "low"}}
-TASK_B = {"model": HAIKU, "max_tokens": 8000, "thinking": {"type": "enabled", "budget_tokens": 6000}}
+TASK_B = {"model": PRIMER_HAIKU, "max_tokens": 8000, "thinking": {"type": "enabled", "budget_tokens": 6000}}
 
 
 def _task_a_forms():

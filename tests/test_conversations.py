@@ -284,6 +284,12 @@ def with_(**changes: object) -> dict:
         (with_(temperature=0.2), "Unexpected keys"),
     ],
 )
+def test_tutor_request_feedback_is_specific(request_: object, fragment: str) -> None:
+    res = check.check_tutor_request(request_)
+    assert not res.ok
+    assert any(fragment in p for p in res.problems), res.problems
+
+
 @pytest.mark.parametrize(
     "system", ["Speak French.", "You are a French chef.", "You are a professional French translator."]
 )
@@ -292,12 +298,6 @@ def test_a_prompt_the_check_cannot_judge_gets_a_verdict_on_structure_and_the_rub
     res = check.check_tutor_request(with_(system=system))
     assert res.ok and res.title == "Your tutor request's structure"
     assert "cannot grade prose" in res.note and "a tutor of French" in res.note
-
-
-def test_tutor_request_feedback_is_specific(request_: object, fragment: str) -> None:
-    res = check.check_tutor_request(request_)
-    assert not res.ok
-    assert any(fragment in p for p in res.problems), res.problems
 
 
 def keep_recent(messages, max_messages):

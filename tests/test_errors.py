@@ -567,7 +567,17 @@ def test_check_retry_wrapper_names_missing_parameters_and_lists_problems():
     assert "❌" in repr(res)
 
 
-ALL_RIGHT = {"a": "retry", "b": "fix", "c": "retry", "d": "fix", "e": "fix", "f": "retry", "g": "fix", "h": "retry", "i": "fix"}
+ALL_RIGHT = {
+    "a": "retry",
+    "b": "fix",
+    "c": "retry",
+    "d": "fix",
+    "e": "fix",
+    "f": "retry",
+    "g": "fix",
+    "h": "retry",
+    "i": "fix",
+}
 
 
 def test_check_classification_correct_and_case_insensitive():

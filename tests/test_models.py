@@ -88,7 +88,10 @@ def test_modes_check_left_with_dots_says_replace_each():
 @pytest.mark.parametrize(
     "wrong, fragment",
     [
-        ({"d": "live"}, "Scenario d: 'live' is not it; 'Live' asks for live mode (case does not matter), and live mode needs a key"),
+        (
+            {"d": "live"},
+            "Scenario d: 'live' is not it; 'Live' asks for live mode (case does not matter), and live mode needs a key",
+        ),
         ({"c": "live"}, "Scenario c: 'live' is not it; PRIMER_MODE wins when it is set"),
     ],
 )
@@ -112,11 +115,13 @@ def test_the_switch_tool_names_the_lessons_a_new_lineup_would_make_untrue():
     spec = importlib.util.spec_from_file_location("switch_models", REPO_ROOT / "tools" / "switch_models.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    primer = {"OPUS": "claude-opus-4-6", "SONNET": "claude-sonnet-4-6", "HAIKU": "claude-haiku-4-5"}
-    assert tool.broken_premises(primer) == []
     lineup = {"OPUS": "claude-opus-5-5", "SONNET": "claude-sonnet-5-5", "HAIKU": "claude-haiku-5-5"}
-    broken = tool.broken_premises(lineup)
-    assert [b.split()[0] for b in broken] == ["03_temperature", "06_extended_thinking", "06_extended_thinking"]
+    assert tool.broken_premises(lineup) == []  # today's lineup: legacy lessons name PRIMER_* models
+    primer = {"OPUS": "claude-opus-4-6", "SONNET": "claude-sonnet-4-6", "HAIKU": "claude-haiku-4-5"}
+    assert tool.broken_premises(primer) == []  # Opus 4.6 has adaptive thinking too
+    manual_only = dict(lineup, OPUS="claude-haiku-4-5")  # a model without adaptive thinking as OPUS
+    assert [b.split()[0] for b in tool.broken_premises(manual_only)] == ["06_extended_thinking"]
+    assert tool.missing_facts(lineup) == []  # the 5.5 models' unpublished minimum is assumed in helpers/models.py
 
 
 def test_the_switch_tool_lists_prose_naming_a_dropped_model(tmp_path):
@@ -128,9 +133,11 @@ def test_the_switch_tool_lists_prose_naming_a_dropped_model(tmp_path):
     spec = importlib.util.spec_from_file_location("switch_models", REPO_ROOT / "tools" / "switch_models.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    cells = [{"cell_type": "markdown", "source": ["On Claude Haiku 4.5 ..."]},
-             {"cell_type": "markdown", "source": ["claude-opus-4-6 and Opus 4.6"]},
-             {"cell_type": "code", "source": ["# Claude Haiku 4.5"]}]
+    cells = [
+        {"cell_type": "markdown", "source": ["On Claude Haiku 4.5 ..."]},
+        {"cell_type": "markdown", "source": ["claude-opus-4-6 and Opus 4.6"]},
+        {"cell_type": "code", "source": ["# Claude Haiku 4.5"]},
+    ]
     (tmp_path / "01_x.ipynb").write_text(json.dumps({"cells": cells}), encoding="utf-8")
     old = {"OPUS": "claude-opus-4-6", "HAIKU": "claude-haiku-4-5"}
     assert tool.prose_to_review(tmp_path, old, {"OPUS": "claude-opus-4-6", "HAIKU": "claude-haiku-5-5"}) == {"01_x": 1}

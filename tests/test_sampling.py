@@ -11,7 +11,7 @@ from helpers.checks import sampling as check
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway import Gateway
 from helpers.gateway.recordings import load_recording
-from helpers.models import HAIKU
+from helpers.models import PRIMER_HAIKU as HAIKU  # the lesson's legacy model: it still samples
 from helpers.sampling import (
     distinct_count,
     explorer,
@@ -249,7 +249,7 @@ def test_identical_requests_get_the_recorded_samples_in_order() -> None:
             base_url=gw.url, api_key="test-key", max_retries=0, default_headers={"anthropic-version": "2023-06-01"}
         )
         kwargs = {
-            "model": HAIKU,  # the course's: the recording follows a switch
+            "model": HAIKU,
             "max_tokens": 50,
             "messages": [{"role": "user", "content": "Name a fruit. Reply with one word."}],
             "extra_body": {"temperature": 1.0},
@@ -281,10 +281,10 @@ def test_settings_left_out_where_the_default_does_not_suit(task: str) -> None:
 
 
 def test_unpinned_sampling_request_gets_the_400_live_gives() -> None:
-    from anthropic._constants import ANTHROPIC_API_VERSION
+    ANTHROPIC_API_VERSION = anthropic.Anthropic(api_key="x").default_headers["anthropic-version"]  # public API
 
     kwargs = {
-        "model": HAIKU,  # the course's: the recording follows a switch
+        "model": HAIKU,
         "max_tokens": 50,
         "messages": [{"role": "user", "content": "Name a fruit. Reply with one word."}],
         "extra_body": {"temperature": 1.0},
@@ -298,7 +298,7 @@ def test_unpinned_sampling_request_gets_the_400_live_gives() -> None:
 
 
 def test_every_sampling_exchange_is_pinned_or_refused() -> None:
-    from anthropic._constants import ANTHROPIC_API_VERSION
+    ANTHROPIC_API_VERSION = anthropic.Anthropic(api_key="x").default_headers["anthropic-version"]  # public API
 
     for e in RECORDING.exchanges:
         body = e.request.body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import HAIKU, OPUS, canonical_model_id, model_info
+from ..models import OPUS, PRIMER_HAIKU, canonical_model_id, model_info
 from ..pricing import cost, format_usd, price_of
 from ..thinking import MIN_BUDGET, review
 from . import Result, close_to, result, rounded_ok, unfilled
@@ -18,7 +18,7 @@ __all__ = [
 ]
 
 TASK_A = {"model": OPUS, "cap": 2000}  # label bug reports: speed and cost over depth; <= 2,000 tokens out
-TASK_B = {"model": HAIKU, "thinking": 6000, "answer": 2000}  # check a proof: 6,000 thinking + 2,000 answer
+TASK_B = {"model": PRIMER_HAIKU, "thinking": 6000, "answer": 2000}  # legacy on purpose: manual thinking
 _KEYS = {"model", "max_tokens", "thinking", "output_config"}
 _LABEL_ROOM = 256  # the least Task A's max_tokens may be: room for some thinking and a one-line label
 
@@ -139,7 +139,7 @@ def _task_b(request: dict[str, Any]) -> list[str]:
 
 
 def check_choices(task_a: Any, task_b: Any) -> Result:
-    """Exercise 1: OPUS at low effort, adaptive or no thinking, max_tokens <= 2000; HAIKU manual 6000 of 8000."""
+    """Exercise 1: OPUS at low effort, adaptive or no thinking, max_tokens <= 2000; PRIMER_HAIKU manual 6000 of 8000."""
     title = "Your thinking choices"
     if _all_unfilled(task_a) and _all_unfilled(task_b):
         return result(title, ["Replace each ... with a value: model, max_tokens, thinking (and output_config for A)."])
@@ -163,7 +163,7 @@ def check_choices(task_a: Any, task_b: Any) -> Result:
     )
 
 
-WORST_CASE = {"model": HAIKU, "input_tokens": 1500, "max_tokens": 8000, "budget_tokens": 6000}
+WORST_CASE = {"model": PRIMER_HAIKU, "input_tokens": 1500, "max_tokens": 8000, "budget_tokens": 6000}
 
 
 def check_worst_case(dollars: Any) -> Result:
@@ -184,7 +184,7 @@ def check_worst_case(dollars: Any) -> Result:
 
     # Every token at the input rate (of this prompt's tier), and the same request priced on another model.
     all_input = (w["input_tokens"] + w["max_tokens"]) * price_of(w["model"]).for_prompt(w["input_tokens"]).input / 1e6
-    other = OPUS if w["model"] != OPUS else HAIKU
+    other = OPUS if w["model"] != OPUS else PRIMER_HAIKU
 
     hints = [
         (

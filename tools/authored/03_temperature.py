@@ -18,8 +18,8 @@ import json
 from anthropic._constants import ANTHROPIC_API_VERSION
 from authoring import error_exchange, message_exchange, recording
 
-from helpers.models import HAIKU as MODEL
 from helpers.models import OPUS
+from helpers.models import PRIMER_HAIKU as MODEL  # legacy on purpose: the lesson samples with temperature
 
 PINNED = {"anthropic-version": "2023-06-01"}
 DEFAULT = {"anthropic-version": ANTHROPIC_API_VERSION}
