@@ -222,8 +222,10 @@ def main() -> int:
         old = {"OPUS": before.OPUS, "SONNET": before.SONNET, "HAIKU": before.HAIKU}
         prose = prose_to_review(clone / "notebooks", old, choices)
         if prose:
-            print("prose to read again (markdown cells naming a dropped model): "
-                  + ", ".join(f"{nb} {n}" for nb, n in prose.items()))
+            print(
+                "prose to read again (markdown cells naming a dropped model): "
+                + ", ".join(f"{nb} {n}" for nb, n in prose.items())
+            )
         if not ok:
             print("the switch is not yet a one-line change: see the failures above")
             return 1
