@@ -213,7 +213,7 @@ def main() -> int:
         ok = _run("tools/normalize.py --check", [py, "tools/normalize.py", "--check"], clone, env, go_on=go_on)
         ok &= _run("tools/toc.py --check", [py, "tools/toc.py", "--check"], clone, env, go_on=go_on)
         stop = [] if args.keep else ["-x"]
-        tests = [py, "-m", "pytest", "-q", "-rfEs", *stop, "-n", "auto", "--dist", "loadfile", "--ignore=tests/browser"]
+        tests = [py, "-m", "pytest", "-q", "-rfEs", *stop, "-n", "2", "--dist", "loadfile", "--ignore=tests/browser"]
         tests += ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", "tests", "notebooks"]
         ok &= _run("unit tests and nbval", tests, clone, env, go_on=go_on)
         sys.path.insert(0, str(ROOT))
