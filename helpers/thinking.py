@@ -97,6 +97,7 @@ def _supported(caps: Any, *path: str) -> bool | None:
 def _warned_models() -> tuple[str, ...]:
     """Models on which the SDK warns about thinking type "enabled" (its own list, read at run time)."""
     try:
+        # A private module, on purpose: notebook 06 (section 1, "What the warning says") teaches this SDK list.
         from anthropic._data.models_to_warn_with_thinking_enabled import MODELS_TO_WARN_WITH_THINKING_ENABLED
     except ImportError:  # an SDK without the list: nothing to warn about
         return ()

@@ -37,7 +37,8 @@ def test_the_check_fails_for_a_deprecated_model_and_says_what_to_do():
     assert sdk_deprecations([HAIKU], {HAIKU: "soon"}) == {HAIKU: "soon"}
 
 
-def test_the_sdk_table_is_where_2_15_keeps_it():
+def test_the_sdk_table_is_where_notebook_09_reads_it():
+    # A private module, on purpose: notebook 09 ("Which models exist") teaches this SDK internal.
     from anthropic._data import DEPRECATED_MODELS
 
     assert isinstance(DEPRECATED_MODELS, dict) and all(isinstance(v, str) for v in DEPRECATED_MODELS.values())

@@ -306,6 +306,7 @@ def test_recording_holds_structured_outputs_and_the_tool_runner_as_the_sdk_sends
 
 
 def test_the_parse_request_is_what_the_sdk_builds_from_the_notebooks_model():
+    # A private module, on purpose: notebook 04 (structured outputs) teaches what this SDK transform does.
     from anthropic.lib._parse._transform import transform_schema
     from pydantic import BaseModel
 

@@ -270,6 +270,7 @@ CONTACT = {
 def structured():
     """Section 5b: JSON outputs. The schemas are what the notebook's cells send: the contact tool's schema with
     additionalProperties false, and the SDK's own transform of the notebook's Pydantic model."""
+    # A private module, on purpose: notebook 04 (structured outputs) teaches what this SDK transform does.
     from anthropic.lib._parse._transform import transform_schema
     from pydantic import BaseModel
 
