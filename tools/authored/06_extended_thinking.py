@@ -84,7 +84,7 @@ PROBLEM = "How many trailing zeros does 1000! (1000 factorial) have? Give the nu
 
 
 def adaptive(effort: str | None = None, display: str | None = None) -> dict:
-    body: dict = {"model": OPUS, "max_tokens": 16000, "thinking": {"type": "adaptive"}}
+    body: dict = {"model": OPUS, "max_tokens": 16000, "thinking": {"type": "adaptive", "display": "summarized"}}
     if display:
         body["thinking"]["display"] = display
     if effort:
@@ -168,7 +168,7 @@ FINAL_ANSWER = (
 TOOLS_FIRST = {
     "model": OPUS,
     "max_tokens": 16000,
-    "thinking": {"type": "adaptive"},
+    "thinking": {"type": "adaptive", "display": "summarized"},  # Opus 5.5 omits the text by default
     "tools": [STOCK_TOOL],
     "messages": [{"role": "user", "content": STOCK_QUESTION}],
 }
