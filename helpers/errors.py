@@ -214,7 +214,7 @@ _MID_STREAM = ("retry", "the SDK cannot: the answer had begun; retry the whole r
 # error.details.error_code -> advice, where the code says more than error.type. The codes and their meaning are
 # SDK 2.17's (anthropic/types/shared/*_error.py docstrings; `APIStatusError.error_code` is "a stable code that
 # names the cause ... branch on it rather than on message", anthropic/_exceptions.py). A spend-cap 429 has no
-# retry-after and no retry cures it (docs, https://platform.claude.com/docs/en/api/errors).
+# retry-after and no retry cures it until 00:00 UTC on the 1st (https://platform.claude.com/docs/api/rate-limits).
 ERROR_CODE_ADVICE: dict[str, tuple[str, str]] = {
     "enforced_spend_limit_reached": ("fix", "the monthly spend cap of your tier is reached: no retry cures it"),
     "contract_spend_limit_reached": ("fix", "your contract's spend limit is reached: no retry cures it"),
