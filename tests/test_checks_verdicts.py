@@ -82,8 +82,7 @@ def test_00_setup_itself_refuses_live_without_a_key(monkeypatch):
     from helpers.config import ConfigError
 
     monkeypatch.setenv("PRIMER_MODE", "Live")
-    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    monkeypatch.setenv("PRIMER_ENV_FILE", "/nonexistent/.env")  # ignored if unsupported: no key is set anyway
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "")  # set but empty: a .env key cannot fill it (dotenv never overrides)
     with pytest.raises(ConfigError, match="Live mode needs your API key"):
         helpers.setup("00_start_here")
 
