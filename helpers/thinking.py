@@ -41,8 +41,9 @@ EFFORTS = ("low", "medium", "high", "max")
 DISPLAYS = ("summarized", "omitted")
 _FORCED_TOOL_CHOICES = ("any", "tool")
 _SAMPLING = ("temperature", "top_p", "top_k")
-# "Forced tool use returns an error" is among the breaking changes of the 5.5 models' overviews
-# (https://platform.claude.com/docs/zh-CN/models/sonnet-5-5/overview; the Opus 5.5 row of the same table).
+# "Forced tool use returns an error" is among the breaking changes of Opus 5.5 and Sonnet 5.5
+# (https://platform.claude.com/docs/en/models/opus-5-5/whats-new-opus-5-5,
+# https://platform.claude.com/docs/zh-CN/models/sonnet-5-5/overview).
 # Haiku 5.5's pages in the corpus do not say, so it is not listed.
 _REFUSE_FORCED_TOOLS = ("claude-opus-5-5", "claude-sonnet-5-5")
 PINNED_VERSION = "2023-06-01"  # the API version that still has sampling fields (notebook 03's escape hatch)
