@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .config import ConfigError, resolve_mode
-from .models import HAIKU, MODELS, OPUS, SONNET, model_info
+from .models import HAIKU, MODELS, OPUS, PRIMER_HAIKU, PRIMER_OPUS, PRIMER_SONNET, SONNET, model_info
 from .pricing import PRICES, cost, format_usd, price_of
 
 __all__ = [
@@ -23,6 +23,9 @@ __all__ = [
     "OPUS",
     "SONNET",
     "HAIKU",
+    "PRIMER_OPUS",
+    "PRIMER_SONNET",
+    "PRIMER_HAIKU",
     "MODELS",
     "model_info",
     "PRICES",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .display import MUTED, Card
-from .models import MODELS, canonical_model_id, current_lineup, model_info
+from .models import KNOWN, MODELS, canonical_model_id, current_lineup, model_info
 from .pricing import BATCH_DISCOUNT, PRICES, SOURCE, UnknownPriceError, format_usd, price_of
 
 __all__ = [
@@ -108,14 +108,16 @@ def _k(tokens: int) -> str:
 
 
 def lineup_table() -> Card:
-    """Today's current models, then the worked examples' (legacy) ones: limits, thinking and prices.
+    """Today's current models, then the primer's (legacy) ones: limits, thinking and prices.
 
     Everything comes from helpers.models and helpers.pricing; a price is "from" the cheapest tier.
     """
     heads = ["name", "status", "thinking", "context", "max output", "input", "output", "cache write", "cache read"]
     rows = []
     lineup = current_lineup()
-    for info in lineup + [m for m in MODELS.values() if m not in lineup]:  # once each, after a model switch too
+    legacy = [m for m in KNOWN.values() if m.status == "legacy"]
+    rest = [m for m in dict.fromkeys([*MODELS.values(), *legacy]) if m not in lineup]  # once each
+    for info in lineup + rest:
         try:
             p = price_of(info.id).for_prompt(0)
             prices = ["$" + _rate(r) for r in (p.input, p.output, p.cache_write_5m, p.cache_read)]

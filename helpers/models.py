@@ -3,9 +3,12 @@
 Every notebook takes its model ids from here, so retiring a model is a one-line change followed by
 `make authored outputs` (authored recordings) or `make record` (real ones).
 
-OPUS, SONNET and HAIKU are the primer's models, which every worked example and recording calls. On
-2026-12-02 the docs mark all three "legacy": still served, but no longer the ones to start with. LINEUP
-holds today's current models, for notebook 09's table; a new application starts there.
+OPUS, SONNET and HAIKU are today's recommended models, Claude Opus 5.5, Sonnet 5.5 and Haiku 5.5 (models
+overview, https://platform.claude.com/docs/en/about-claude/models/overview: "start with Claude Opus 5.5 for
+most workloads"); every cell a learner would copy uses them. PRIMER_OPUS, PRIMER_SONNET and PRIMER_HAIKU are
+the primer's models, legacy since 2026 (still served, no longer recommended): a cell names one only where its
+lesson is a behaviour that today's models refuse (temperature in notebook 03, a manual thinking budget in 06, a
+forced tool choice in 04), and says why. LINEUP holds today's current models, for notebook 09's table.
 
 Facts and their pages (docs corpus, read 2026-12-02; the pages carry release dates, not edit dates, so
 "newest" means the version that lists the newest models):
@@ -15,7 +18,7 @@ Facts and their pages (docs corpus, read 2026-12-02; the pages carry release dat
 - Opus 4.6: https://platform.claude.com/docs/en/models/opus-4-6/overview.md ("Legacy", released
   2026-02-05; 1M context, 128K output).
 - Sonnet 4.6: https://platform.claude.com/docs/zh-CN/models/sonnet-4-6/overview.md (and pt-BR; "Legacy",
-  released 2026-02-17; 1M context, **128K** output; the 2025 overview said 64K, now superseded).
+  released 2026-02-17; 1M context, **128K** output; its launch-time pages said 64K, now superseded).
 - Haiku 4.5: https://platform.claude.com/docs/pt-BR/models/haiku-4-5/overview.md ("Legacy", released
   2025-10-15; 200K context, 64K output, extended (manual) thinking).
 - Haiku 5.5: https://platform.claude.com/docs/en/models/haiku-5-5/overview.md (released 2026-10-07); manual
@@ -25,8 +28,13 @@ Facts and their pages (docs corpus, read 2026-12-02; the pages carry release dat
   https://platform.claude.com/docs/en/models/fable-5/overview.md); listed by the fast-mode page
   https://platform.claude.com/docs/en/build-with-claude/fast-mode. Its own page is not in the corpus:
   its context and output are assumed equal to Fable 5.2's (uncertain).
-- Minimum cacheable prompt: known for the three worked-example models (../shared/api-facts.md, checked
-  2026-11-24); None (not checked) for the others.
+- Minimum cacheable prompt: published for the primer's models (4,096 Opus 4.6 and Haiku 4.5; Sonnet 4.6: the
+  docs as quoted in anthropics/anthropic-sdk-python#1194 say 1,024, that issue observed 2,048, orq.ai says
+  2,048; the course keeps 2,048, the figure caching was seen to need). For the 5.5 models no page in the
+  corpus gives one (the newest third-party list, dev.to "Claude's prompt cache fails silently below 1,024
+  tokens", 2026, stops at Opus 5: 512, Sonnet 5: 1,024). The course ASSUMES the largest published minimum,
+  4,096, for them (MIN_CACHEABLE_ASSUMED): a prefix the course calls cacheable is then cacheable on any of
+  them, and notebook 08 says so.
 """
 
 from __future__ import annotations
@@ -39,6 +47,10 @@ __all__ = [
     "OPUS",
     "SONNET",
     "HAIKU",
+    "PRIMER_OPUS",
+    "PRIMER_SONNET",
+    "PRIMER_HAIKU",
+    "MIN_CACHEABLE_ASSUMED",
     "ModelInfo",
     "MODELS",
     "LINEUP",
@@ -50,9 +62,17 @@ __all__ = [
     "sdk_deprecations",
 ]
 
-OPUS = "claude-opus-4-6"
-SONNET = "claude-sonnet-4-6"
-HAIKU = "claude-haiku-4-5"
+OPUS = "claude-opus-5-5"
+SONNET = "claude-sonnet-5-5"
+HAIKU = "claude-haiku-5-5"
+
+# The primer's models (legacy): only for lessons about behaviour today's models refuse, named as such.
+PRIMER_OPUS = "claude-opus-4-6"
+PRIMER_SONNET = "claude-sonnet-4-6"
+PRIMER_HAIKU = "claude-haiku-4-5"
+
+# Assumed, not published: the minimum cacheable prompt of the 5.5 models (see the module docstring).
+MIN_CACHEABLE_ASSUMED = 4096
 
 OVERVIEW_URL = "https://platform.claude.com/docs/en/about-claude/models/overview"
 _PAGE = "https://platform.claude.com/docs/en/models/{}/overview"
@@ -104,15 +124,17 @@ LINEUP: dict[str, ModelInfo] = {
             "adaptive (always on)",
             access="invitation only",
         ),
-        ModelInfo("claude-opus-5-5", "Claude Opus 5.5", 1_000_000, 128_000, "adaptive (always on)"),
-        ModelInfo("claude-sonnet-5-5", "Claude Sonnet 5.5", 1_000_000, 128_000, "adaptive"),
-        ModelInfo("claude-haiku-5-5", "Claude Haiku 5.5", 1_000_000, 128_000, "adaptive"),
+        ModelInfo(
+            "claude-opus-5-5", "Claude Opus 5.5", 1_000_000, 128_000, "adaptive (always on)", MIN_CACHEABLE_ASSUMED
+        ),
+        ModelInfo("claude-sonnet-5-5", "Claude Sonnet 5.5", 1_000_000, 128_000, "adaptive", MIN_CACHEABLE_ASSUMED),
+        ModelInfo("claude-haiku-5-5", "Claude Haiku 5.5", 1_000_000, 128_000, "adaptive", MIN_CACHEABLE_ASSUMED),
     )
 }
 
 KNOWN: dict[str, ModelInfo] = {**{m.id: m for m in _LEGACY}, **LINEUP}  # every model the course names
 
-# The three models every notebook and recording calls: changing OPUS, SONNET or HAIKU above is the whole
+# The three models the course's cells call by default: changing OPUS, SONNET or HAIKU above is the whole
 # switch (then `make authored outputs`); their facts come from KNOWN.
 MODELS: dict[str, ModelInfo] = {m: KNOWN[m] for m in (OPUS, SONNET, HAIKU)}
 
@@ -144,12 +166,14 @@ def sdk_deprecations(
 ) -> dict[str, str]:
     """The course models that the installed SDK lists as deprecated, with the end-of-life date it gives.
 
-    `deprecated` defaults to the SDK's own table (`anthropic._data.DEPRECATED_MODELS` in SDK 2.15, the
-    table `messages.create` warns from); `models` to every model the course names. Both dated ids and
-    aliases are checked.
+    `deprecated` defaults to the SDK's own table (`anthropic._data.DEPRECATED_MODELS`, the table
+    `messages.create` warns from); `models` to every model the course names. Both dated ids and aliases
+    are checked.
     """
     if deprecated is None:
-        from anthropic._data import DEPRECATED_MODELS as deprecated  # private module: imported only here
+        # A private module, kept on purpose: notebook 09 (section "Deprecations") teaches this SDK internal, the
+        # only place the SDK publishes which models it warns about. The public API has no equivalent.
+        from anthropic._data import DEPRECATED_MODELS as deprecated
     names = list(KNOWN) if models is None else list(models)
     found = {}
     for name in names:

@@ -4,8 +4,12 @@ The rules are the API's as of 2026-12-02 (../shared/api-facts.md and the thinkin
 `{"type": "enabled", "budget_tokens": N}`, needs 1024 <= N < max_tokens. Which thinking types and effort
 levels a model accepts comes from `client.models.retrieve(model).capabilities` when `review` is given them
 (the course's model table is only the fallback); the SDK's own list says where type "enabled" is deprecated.
-Thinking does not combine with a changed temperature or top_k, and manual thinking does not combine with a
-tool_choice that forces a tool. Matplotlib is imported only when a figure is drawn.
+Sampling parameters depend on the API version first: 2026-10-21, what SDK 2.x sends, has no temperature, top_p
+or top_k field, so any value is a 400 with or without thinking
+(https://platform.claude.com/docs/en/api/versioning; notebook 03). Only on a client pinned to 2023-06-01 does
+the thinking rule apply: temperature may then only be 1 with thinking on, and top_k not at all. Manual thinking
+does not combine with a tool_choice that forces a tool; Opus 5.5 and Sonnet 5.5 refuse forced tools outright.
+Matplotlib is imported only when a figure is drawn.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import anthropic
 
 from .models import model_info
 from .pricing import Cost, cost
@@ -23,6 +29,8 @@ __all__ = [
     "DISPLAYS",
     "Review",
     "review",
+    "sdk_api_version",
+    "PINNED_VERSION",
     "worst_case_cost",
     "thinking_chars",
     "effort_figure",
@@ -32,6 +40,18 @@ MIN_BUDGET = 1024
 EFFORTS = ("low", "medium", "high", "max")
 DISPLAYS = ("summarized", "omitted")
 _FORCED_TOOL_CHOICES = ("any", "tool")
+_SAMPLING = ("temperature", "top_p", "top_k")
+# "Forced tool use returns an error" is among the breaking changes of Opus 5.5 and Sonnet 5.5
+# (https://platform.claude.com/docs/en/models/opus-5-5/whats-new-opus-5-5,
+# https://platform.claude.com/docs/zh-CN/models/sonnet-5-5/overview).
+# Haiku 5.5's pages in the corpus do not say, so it is not listed.
+_REFUSE_FORCED_TOOLS = ("claude-opus-5-5", "claude-sonnet-5-5")
+PINNED_VERSION = "2023-06-01"  # the API version that still has sampling fields (notebook 03's escape hatch)
+
+
+def sdk_api_version() -> str:
+    """The anthropic-version header the installed SDK sends by default (public API: a client's default headers)."""
+    return str(anthropic.Anthropic(api_key="unused").default_headers.get("anthropic-version", ""))
 
 
 @dataclass(frozen=True)
@@ -78,6 +98,7 @@ def _supported(caps: Any, *path: str) -> bool | None:
 def _warned_models() -> tuple[str, ...]:
     """Models on which the SDK warns about thinking type "enabled" (its own list, read at run time)."""
     try:
+        # A private module, on purpose: notebook 06 (section 1, "What the warning says") teaches this SDK list.
         from anthropic._data.models_to_warn_with_thinking_enabled import MODELS_TO_WARN_WITH_THINKING_ENABLED
     except ImportError:  # an SDK without the list: nothing to warn about
         return ()
@@ -104,12 +125,13 @@ def _form_from(capabilities: Any, model: Any) -> tuple[set[str] | None, bool | N
     return kinds, True, set(EFFORTS)
 
 
-def review(request: Mapping[str, Any], capabilities: Any = None) -> Review:
+def review(request: Mapping[str, Any], capabilities: Any = None, *, api_version: str | None = None) -> Review:
     """Check the thinking settings of `messages.create()` keyword arguments against the API's rules.
 
     `capabilities` is what `client.models.retrieve(model).capabilities` returned for the request's model
     (the object or its dict): which thinking types and effort levels the model accepts. Without it the
-    course's model table stands in.
+    course's model table stands in. `api_version` is the client's anthropic-version: by default the request's
+    `extra_headers` one, else what the installed SDK sends.
     """
     if not isinstance(request, Mapping):
         raise TypeError(f"review() takes the request's keyword arguments as a dict, got {type(request).__name__}")
@@ -165,19 +187,48 @@ def review(request: Mapping[str, Any], capabilities: Any = None) -> Review:
         elif kinds is not None and effort not in levels:
             errors.append(f"{model} does not support effort {effort!r}")
 
-    if kind in ("enabled", "adaptive"):
-        temperature = _sampling(request, "temperature")
-        if temperature is not None and temperature != 1:
-            errors.append(f"temperature {temperature!r} with thinking: leave it out (or 1)")
-        if _sampling(request, "top_k") is not None:
-            errors.append("top_k does not combine with thinking: leave it out")
-        choice = request.get("tool_choice")
-        forced = isinstance(choice, Mapping) and choice.get("type") in _FORCED_TOOL_CHOICES
-        if forced and kind == "enabled":
-            errors.append("tool_choice 'any' or 'tool' forces a tool call: with manual thinking use 'auto' or 'none'")
-        elif forced:
-            warnings.append("a forced tool_choice is accepted with adaptive thinking, but that response skips thinking")
+    errors += _sampling_problems(request, model, kind, api_version)
+    choice = request.get("tool_choice")
+    forced = isinstance(choice, Mapping) and choice.get("type") in _FORCED_TOOL_CHOICES
+    if forced and model in _REFUSE_FORCED_TOOLS:
+        errors.append(f"{model} refuses a forced tool_choice ('any' or 'tool'): use 'auto' or 'none'")
+    elif forced and kind == "enabled":
+        errors.append("tool_choice 'any' or 'tool' forces a tool call: with manual thinking use 'auto' or 'none'")
+    elif forced and kind == "adaptive":
+        # Two versions of https://platform.claude.com/docs/build-with-claude/thinking-tool-workflows disagree:
+        # one says adaptive thinking supports forced tool use, the other that forcing is an error with thinking on.
+        warnings.append("a forced tool_choice with adaptive thinking: the docs disagree on whether it is accepted")
     return Review(errors, warnings)
+
+
+def _sampling_problems(request: Mapping[str, Any], model: Any, kind: Any, api_version: str | None) -> list[str]:
+    sent = {name: _sampling(request, name) for name in _SAMPLING if _sampling(request, name) is not None}
+    if not sent:
+        return []
+    if api_version is None:
+        headers = request.get("extra_headers")
+        pinned = headers.get("anthropic-version") if isinstance(headers, Mapping) else None
+        api_version = pinned or sdk_api_version()
+    names = ", ".join(sent)
+    if api_version != PINNED_VERSION:
+        return [
+            f"API version {api_version} has no {names} field: any value (1 included) is a 400, with or without "
+            f"thinking; only a client pinned to anthropic-version {PINNED_VERSION} may send it (notebook 03)"
+        ]
+    try:
+        samples = model_info(model).sampling_params if isinstance(model, str) else True
+    except KeyError:
+        samples = True
+    if not samples:
+        return [f"{model} refuses {names} at non-default values on every API version"]
+    problems = []
+    if kind in ("enabled", "adaptive"):
+        temperature = sent.get("temperature")
+        if temperature is not None and temperature != 1:
+            problems.append(f"temperature {temperature!r} with thinking: leave it out (or 1)")
+        if "top_k" in sent:
+            problems.append("top_k does not combine with thinking: leave it out")
+    return problems
 
 
 def worst_case_cost(model: str, input_tokens: int, max_tokens: int) -> Cost:

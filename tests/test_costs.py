@@ -152,8 +152,10 @@ def test_monthly_cost_picks_the_prompt_length_tier() -> None:
 
 def test_lineup_table_comes_from_the_model_and_price_tables() -> None:
     text = repr(costs.lineup_table())
-    # Today's lineup, then the worked examples' models that are not in it, each once.
-    shown = list(LINEUP) + [m for m in (OPUS, SONNET, HAIKU) if m not in LINEUP]
+    # Today's lineup, then the course's models not in it and the primer's legacy models, each once.
+    legacy = [m for m, info in KNOWN.items() if info.status == "legacy"]
+    shown = list(LINEUP) + [m for m in dict.fromkeys([OPUS, SONNET, HAIKU, *legacy]) if m not in LINEUP]
+    assert {"claude-opus-4-6", "claude-sonnet-4-6", "claude-haiku-4-5"} <= set(shown)
     rows = [line for line in text.splitlines() if line.startswith("claude-")]
     assert [row.split()[0] for row in rows] == shown
     for model, row in zip(shown, rows, strict=True):

@@ -149,7 +149,7 @@ def test_a_curl_cell_says_why_in_one_sentence_and_its_request_is_still_answered(
 ) -> None:
     gw = replay(name)
     notebook = (recordings_dir().parent / f"{name}.ipynb").read_text()
-    model = re.search(r'os.environ\[\\"MODEL\\"\] = ([A-Z]+)', notebook).group(1)  # what the notebook sets
+    model = re.search(r'os.environ\[\\"MODEL\\"\] = ([A-Z_]+)', notebook).group(1)  # what the notebook sets
     monkeypatch.setenv("MODEL", getattr(helpers, model))
     found = inbrowser.curl_request(cell)
     assert found is not None and found[0] == "POST" and found[1] == "/v1/messages"

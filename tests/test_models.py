@@ -37,7 +37,8 @@ def test_the_check_fails_for_a_deprecated_model_and_says_what_to_do():
     assert sdk_deprecations([HAIKU], {HAIKU: "soon"}) == {HAIKU: "soon"}
 
 
-def test_the_sdk_table_is_where_2_15_keeps_it():
+def test_the_sdk_table_is_where_notebook_09_reads_it():
+    # A private module, on purpose: notebook 09 ("Which models exist") teaches this SDK internal.
     from anthropic._data import DEPRECATED_MODELS
 
     assert isinstance(DEPRECATED_MODELS, dict) and all(isinstance(v, str) for v in DEPRECATED_MODELS.values())
@@ -76,7 +77,7 @@ def test_every_named_model_has_a_price_or_a_reason():
 
 
 def test_modes_check_right_answer():
-    assert start_here.check_modes({"a": "replay", "b": "live", "c": "replay", "d": "Live", "e": "error"}).ok
+    assert start_here.check_modes({"a": "replay", "b": "Live", "c": "replay", "d": "Error", "e": "error"}).ok
 
 
 def test_modes_check_left_with_dots_says_replace_each():
@@ -88,19 +89,22 @@ def test_modes_check_left_with_dots_says_replace_each():
 @pytest.mark.parametrize(
     "wrong, fragment",
     [
-        ({"d": "error"}, "Scenario d: 'error' is not it; PRIMER_MODE is read case-insensitively"),
+        (
+            {"d": "live"},
+            "Scenario d: 'live' is not it; 'Live' asks for live mode (case does not matter), and live mode needs a key",
+        ),
         ({"c": "live"}, "Scenario c: 'live' is not it; PRIMER_MODE wins when it is set"),
     ],
 )
 def test_modes_check_wrong_answers_name_the_rule_of_that_scenario(wrong, fragment):
-    right = {"a": "replay", "b": "live", "c": "replay", "d": "live", "e": "error"}
+    right = {"a": "replay", "b": "live", "c": "replay", "d": "error", "e": "error"}
     r = start_here.check_modes({**right, **wrong})
     assert not r.ok and len(r.problems) == 1 and r.problems[0].startswith(fragment), r.problems
     assert "a key with PRIMER_MODE unset" not in r.problems[0]  # the hint fits the scenario, not another
 
 
 def test_modes_check_partly_filled_names_what_is_left():
-    r = start_here.check_modes({"a": "replay", "b": ..., "c": "replay", "d": "live", "e": "error"})
+    r = start_here.check_modes({"a": "replay", "b": ..., "c": "replay", "d": "error", "e": "error"})
     assert r.problems == ["Scenario b: replace ... with your prediction."]
 
 
@@ -112,11 +116,13 @@ def test_the_switch_tool_names_the_lessons_a_new_lineup_would_make_untrue():
     spec = importlib.util.spec_from_file_location("switch_models", REPO_ROOT / "tools" / "switch_models.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    primer = {"OPUS": "claude-opus-4-6", "SONNET": "claude-sonnet-4-6", "HAIKU": "claude-haiku-4-5"}
-    assert tool.broken_premises(primer) == []
     lineup = {"OPUS": "claude-opus-5-5", "SONNET": "claude-sonnet-5-5", "HAIKU": "claude-haiku-5-5"}
-    broken = tool.broken_premises(lineup)
-    assert [b.split()[0] for b in broken] == ["03_temperature", "06_extended_thinking", "06_extended_thinking"]
+    assert tool.broken_premises(lineup) == []  # today's lineup: legacy lessons name PRIMER_* models
+    primer = {"OPUS": "claude-opus-4-6", "SONNET": "claude-sonnet-4-6", "HAIKU": "claude-haiku-4-5"}
+    assert tool.broken_premises(primer) == []  # Opus 4.6 has adaptive thinking too
+    manual_only = dict(lineup, OPUS="claude-haiku-4-5")  # a model without adaptive thinking as OPUS
+    assert [b.split()[0] for b in tool.broken_premises(manual_only)] == ["06_extended_thinking"]
+    assert tool.missing_facts(lineup) == []  # the 5.5 models' unpublished minimum is assumed in helpers/models.py
 
 
 def test_the_switch_tool_lists_prose_naming_a_dropped_model(tmp_path):
@@ -128,9 +134,11 @@ def test_the_switch_tool_lists_prose_naming_a_dropped_model(tmp_path):
     spec = importlib.util.spec_from_file_location("switch_models", REPO_ROOT / "tools" / "switch_models.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    cells = [{"cell_type": "markdown", "source": ["On Claude Haiku 4.5 ..."]},
-             {"cell_type": "markdown", "source": ["claude-opus-4-6 and Opus 4.6"]},
-             {"cell_type": "code", "source": ["# Claude Haiku 4.5"]}]
+    cells = [
+        {"cell_type": "markdown", "source": ["On Claude Haiku 4.5 ..."]},
+        {"cell_type": "markdown", "source": ["claude-opus-4-6 and Opus 4.6"]},
+        {"cell_type": "code", "source": ["# Claude Haiku 4.5"]},
+    ]
     (tmp_path / "01_x.ipynb").write_text(json.dumps({"cells": cells}), encoding="utf-8")
     old = {"OPUS": "claude-opus-4-6", "HAIKU": "claude-haiku-4-5"}
     assert tool.prose_to_review(tmp_path, old, {"OPUS": "claude-opus-4-6", "HAIKU": "claude-haiku-5-5"}) == {"01_x": 1}

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from helpers.config import REPO_ROOT
-from helpers.errors import KeyFinding, scan_notebook, scan_text
 from helpers.gateway.recordings import MATCH_HEADERS
 from helpers.gateway.secrets import recording_secrets
+from helpers.keyscan import KeyFinding, scan_notebook, scan_text
 
 # The one file that holds fake keys on purpose: notebook 10 runs the scanner on it.
 FIXTURES = {"notebooks/data/leaky_notebook.json": 3}

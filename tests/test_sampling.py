@@ -11,7 +11,7 @@ from helpers.checks import sampling as check
 from helpers.config import RECORDINGS_DIR
 from helpers.gateway import Gateway
 from helpers.gateway.recordings import load_recording
-from helpers.models import HAIKU
+from helpers.models import PRIMER_HAIKU as HAIKU  # the lesson's legacy model: it still samples
 from helpers.sampling import (
     distinct_count,
     explorer,
@@ -164,7 +164,7 @@ def test_settings_placeholders() -> None:
         ({"temperature": 1.5}, "outside the API's range"),
         ({"temperature": True}, "must be a number"),
         ({"temperature": 0.0, "top_p": 0.9}, "not both"),
-        ({"top_p": 0.1}, "instead of top_p"),
+        ({"top_p": 0.1}, "top_p is a sampling setting too"),
         ({"temperature": 0.0, "max_tokens": 5}, "unexpected ['max_tokens']"),
         (0.0, "send it as a dict"),
         ("0.0", "expected a dict"),
@@ -249,7 +249,7 @@ def test_identical_requests_get_the_recorded_samples_in_order() -> None:
             base_url=gw.url, api_key="test-key", max_retries=0, default_headers={"anthropic-version": "2023-06-01"}
         )
         kwargs = {
-            "model": HAIKU,  # the course's: the recording follows a switch
+            "model": HAIKU,
             "max_tokens": 50,
             "messages": [{"role": "user", "content": "Name a fruit. Reply with one word."}],
             "extra_body": {"temperature": 1.0},
@@ -284,7 +284,7 @@ def test_unpinned_sampling_request_gets_the_400_live_gives() -> None:
     ANTHROPIC_API_VERSION = anthropic.Anthropic(api_key="x").default_headers["anthropic-version"]  # the SDK's own
 
     kwargs = {
-        "model": HAIKU,  # the course's: the recording follows a switch
+        "model": HAIKU,
         "max_tokens": 50,
         "messages": [{"role": "user", "content": "Name a fruit. Reply with one word."}],
         "extra_body": {"temperature": 1.0},

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from fake_upstream import FakeUpstream, Reply, message
 
-from helpers.errors import scan_notebook, scan_text
 from helpers.gateway import Gateway
 from helpers.gateway.budget import Ledger
 from helpers.gateway.recordings import RecordingError, save_recording
 from helpers.gateway.secrets import find_in_json, find_secrets, recording_secrets
 from helpers.gateway.upstream import Recorder, Upstream
+from helpers.keyscan import scan_notebook, scan_text
 
 # Fake keys, built at run time so no key-shaped literal sits in this file.
 KEY = "sk-" + "ant-api03-" + "Fake7Key" * 11 + "-NotReal0"

@@ -256,15 +256,17 @@ def test_the_notebooks_endpoint_re_streams_text_from_the_gateway(serve):
 
 
 def test_a_connection_dropped_mid_stream_is_an_api_connection_error_and_not_retried():
-    # Notebooks 05 and 10 say so: the SDK wraps the transport error (its __cause__) in APIConnectionError, and
-    # does not retry once the stream has begun, even with retries left.
+    # Notebooks 05 and 10 say so: the SDK (2.17, anthropic/_streaming.py iter_response_bytes) wraps the httpx2
+    # error in anthropic.APIConnectionError, and does not retry once the stream has begun.
     import threading
 
     import httpx2
 
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
+    srv.listen(4)
+    srv.settimeout(5)
+    accepted = []
     start = {
         "type": "message_start",
         "message": {
@@ -279,15 +281,16 @@ def test_a_connection_dropped_mid_stream_is_an_api_connection_error_and_not_retr
         },
     }
 
-    connections = []
-
     def hang_up_mid_stream():
-        srv.settimeout(3)
-        try:
-            conn, _ = srv.accept()
-        except OSError:
-            return
-        connections.append(conn)
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:  # closed or timed out: the test is over
+                return
+            accepted.append(conn)
+            hang_up(conn)
+
+    def hang_up(conn):
         conn.recv(65536)
         event = f"event: message_start\ndata: {json.dumps(start)}\n\n".encode()
         conn.sendall(
@@ -297,26 +300,24 @@ def test_a_connection_dropped_mid_stream_is_an_api_connection_error_and_not_retr
             + b"\r\n"
         )
         conn.close()
-        try:  # a retry would arrive here
-            connections.append(srv.accept()[0])
-        except OSError:
-            pass
 
     thread = threading.Thread(target=hang_up_mid_stream, daemon=True)
     thread.start()
     client = anthropic.Anthropic(api_key="x", base_url=f"http://127.0.0.1:{srv.getsockname()[1]}", max_retries=2)
     try:
-        with pytest.raises(anthropic.APIConnectionError) as caught:
+        with pytest.raises(anthropic.APIConnectionError) as info:
             with client.messages.stream(
                 model="claude-opus-4-6", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
             ) as stream:
                 for _ in stream.text_stream:
                     pass
-        assert isinstance(caught.value.__cause__, httpx2.TransportError)
+        assert type(info.value) is anthropic.APIConnectionError
+        assert not isinstance(info.value, httpx2.TransportError)  # `except httpx2.TransportError` misses it
+        assert isinstance(info.value.__cause__, httpx2.TransportError)
+        assert len(accepted) == 1  # max_retries=2, yet one connection: no retry once the stream began
     finally:
-        thread.join(5)
         srv.close()
-    assert len(connections) == 1, "the SDK retried a stream that had begun"
+        thread.join(5)
 
 
 def test_a_browser_that_disconnects_ends_the_endpoints_generator():
@@ -355,7 +356,6 @@ def test_streams_include_the_failed_one_and_the_made_up_cases():
     samples = check.streams()
     assert samples["the stream that failed midway"][-1]["type"] == "error"
     assert len(samples) == 7
-    assert samples["the adaptive thinking stream"][1]["content_block"] == {"type": "text", "text": ""}
     for events in samples.values():
         assert all(isinstance(e, dict) and "type" in e for e in events)
 

@@ -91,9 +91,11 @@ def test_the_dated_haiku_id_is_understood():
     [
         ({"thinking": {"type": "adaptive"}}, "no adaptive thinking"),
         ({"output_config": {"effort": "low"}}, "does not take output_config.effort"),
-        ({"extra_body": {"temperature": 0.5}}, "temperature 0.5"),
-        ({"temperature": 0.0}, "temperature 0.0"),
-        ({"extra_body": {"top_k": 5}}, "top_k"),
+        ({"extra_body": {"temperature": 0.5}, "extra_headers": {"anthropic-version": "2023-06-01"}}, "temperature 0.5"),
+        ({"temperature": 0.0, "extra_headers": {"anthropic-version": "2023-06-01"}}, "temperature 0.0"),
+        ({"extra_body": {"top_k": 5}, "extra_headers": {"anthropic-version": "2023-06-01"}}, "top_k"),
+        ({"extra_body": {"temperature": 1}}, "has no temperature field"),  # the SDK's default API version
+        ({"extra_body": {"top_p": 0.9}}, "has no top_p field"),
         ({"tool_choice": {"type": "any"}}, "forces a tool call"),
         ({"tool_choice": {"type": "tool", "name": "x"}}, "forces a tool call"),
         ({"max_tokens": 0}, "positive int"),
@@ -110,19 +112,31 @@ def test_review_names_each_broken_rule(change, fragment):
     assert not r.ok and fragment in joined(r), joined(r)
 
 
-def test_temperature_one_and_auto_tool_choice_are_allowed_with_thinking():
-    assert review({**HAIKU_OK, "extra_body": {"temperature": 1}, "tool_choice": {"type": "auto"}}).ok
+def test_temperature_one_and_auto_tool_choice_are_allowed_with_thinking_on_the_pinned_version():
+    pinned = {**HAIKU_OK, "extra_body": {"temperature": 1}, "tool_choice": {"type": "auto"}}
+    assert review(pinned, api_version="2023-06-01").ok
+    assert not review(pinned).ok  # the SDK's own version has no temperature field: any value is a 400
 
 
-def test_temperature_without_thinking_is_not_reviewed():
-    assert review({"model": MANUAL, "max_tokens": 100, "extra_body": {"temperature": 0.2}}).ok
+def test_temperature_without_thinking_depends_on_the_api_version_and_the_model():
+    request = {"model": MANUAL, "max_tokens": 100, "extra_body": {"temperature": 0.2}}
+    assert review(request, api_version="2023-06-01").ok
+    assert "has no temperature field" in joined(review(request))
+    today = {"model": "claude-opus-5-5", "max_tokens": 100, "extra_body": {"temperature": 0.2}}
+    assert "refuses temperature" in joined(review(today, api_version="2023-06-01"))
+
+
+def test_forced_tools_are_refused_on_opus_and_sonnet_5_5():
+    for model in ("claude-opus-5-5", "claude-sonnet-5-5"):
+        r = review({"model": model, "max_tokens": 100, "tool_choice": {"type": "any"}})
+        assert not r.ok and "refuses a forced tool_choice" in joined(r)
 
 
 def test_adaptive_rules():
     assert "no budget_tokens" in joined(review({**OPUS_OK, "thinking": {"type": "adaptive", "budget_tokens": 2000}}))
     assert "effort must be one of" in joined(review({**OPUS_OK, "output_config": {"effort": "extreme"}}))
     forced = review({**OPUS_OK, "tool_choice": {"type": "any"}})
-    assert forced.ok and "skips thinking" in forced.warnings[0]
+    assert forced.ok and "docs disagree" in forced.warnings[0]
     assert review({**OPUS_OK, "thinking": {"type": "adaptive", "display": "omitted"}}).ok
     assert set(EFFORTS) == {"low", "medium", "high", "max"}
 
@@ -255,7 +269,7 @@ def test_choices_placeholders(primer_tasks):
         ({"output_config": {"effort": "fast"}}, "effort must be"),
         ({"output_config": None}, "without it the effort is 'high'"),
         ({"max_tokens": 4000}, "past the 2,000-token limit"),
-        ({"max_tokens": 0}, "at least 1"),
+        ({"max_tokens": 0}, "leaves no room"),
         ({"max_tokens": 2000.0}, "must be an int"),
         ({"temperature": 0}, "only ['max_tokens', 'model', 'output_config', 'thinking']"),
     ],

@@ -26,7 +26,6 @@ from helpers.documents import pdf_pages  # noqa: E402
 from helpers.gateway.recordings import FORMAT, save_recording, stable_id  # noqa: E402
 
 DATE = "2026-11-24"
-SDK = "anthropic 2.15.0"
 ESTIMATE_NOTE = (
     "Token counts are estimates, not measured: text tokens = ceil(characters / 4) (English prose); "
     "input adds 8 tokens per request and 3 per message for the prompt's framing, "
@@ -592,7 +591,6 @@ def recording(
         "provenance": {
             "source": "authored",
             "date": DATE,
-            "sdk": SDK,
             "models": models,
             "note": (note + " " if note else "")
             + "Written for the course in the API's wire format; not output of Claude. "

@@ -7,8 +7,8 @@ outputs, then run the unit tests and nbval. Prints each step and exits non-zero 
 
 A fact the course does not know yet (a model's minimum cacheable prompt) stops the switch. To prove the
 mechanism anyway, --assume-min-cacheable fills it in the scratch clone only and says so; nothing it writes
-is kept or shipped. So does a lesson whose premise the new models break (PREMISES: 03 samples HAIKU with
-temperature, 06 gives OPUS and HAIKU a thinking budget, which Claude 4.7 and later refuse); --anyway
+is kept or shipped. So does a lesson whose premise the new models break (PREMISES: 06 runs adaptive thinking
+on OPUS; the lessons about older behaviour use the PRIMER_* constants, which a switch leaves alone); --anyway
 proves the mechanism regardless.
 
 Not part of `make test` (it re-executes every notebook, about two minutes); run it when models change.
@@ -114,25 +114,34 @@ def missing_facts(choices: dict[str, str]) -> list[str]:
     return out
 
 
-# What a lesson relies on about one of the course's models: (notebook, constant, ModelInfo field, what it does).
+# What a lesson relies on about one model constant: (notebook, constant, ModelInfo field, what it does). Lessons
+# about a behaviour only older models have name a PRIMER_* constant, which a switch of OPUS, SONNET and HAIKU does
+# not touch; the lessons on today's constants rely on adaptive thinking.
 PREMISES = [
-    ("03_temperature", "HAIKU", "sampling_params", "samples HAIKU at temperatures 0.0-1.0 on the 2023-06-01 client"),
-    ("06_extended_thinking", "OPUS", "manual_thinking", "runs the primer's budget_tokens request on OPUS"),
-    ("06_extended_thinking", "HAIKU", "manual_thinking", "gives HAIKU a thinking budget in exercise Task B"),
+    ("03_temperature", "PRIMER_HAIKU", "sampling_params", "samples PRIMER_HAIKU at temperatures 0.0-1.0"),
+    ("06_extended_thinking", "PRIMER_OPUS", "manual_thinking", "runs the primer's budget_tokens request"),
+    ("06_extended_thinking", "PRIMER_HAIKU", "manual_thinking", "gives PRIMER_HAIKU a thinking budget (Task B)"),
+    ("06_extended_thinking", "OPUS", "thinking", "runs adaptive thinking with effort levels on OPUS"),
 ]
+
+
+def _has(info: object, field: str) -> bool:
+    value = getattr(info, field)
+    return value.startswith("adaptive") if field == "thinking" else bool(value)
 
 
 def broken_premises(choices: dict[str, str]) -> list[str]:
     """Lessons whose premise the chosen models break: re-running them would replay authored answers that the
     API would refuse with a 400, so their prose and recordings need rewriting, not only a re-run."""
     sys.path.insert(0, str(ROOT))
-    from helpers.models import KNOWN
+    import helpers.models as models
 
-    return [
-        f"{nb} {does}: {choices[name]} does not allow it ({field} is False in helpers/models.py)"
-        for nb, name, field, does in PREMISES
-        if choices[name] in KNOWN and not getattr(KNOWN[choices[name]], field)
-    ]
+    out = []
+    for nb, name, field, does in PREMISES:
+        model = choices.get(name) or getattr(models, name)
+        if model in models.KNOWN and not _has(models.KNOWN[model], field):
+            out.append(f"{nb} {does}: {model} does not allow it ({field} in helpers/models.py)")
+    return out
 
 
 def prose_to_review(notebooks: Path, old: dict[str, str], new: dict[str, str]) -> dict[str, int]:
@@ -204,7 +213,7 @@ def main() -> int:
         ok = _run("tools/normalize.py --check", [py, "tools/normalize.py", "--check"], clone, env, go_on=go_on)
         ok &= _run("tools/toc.py --check", [py, "tools/toc.py", "--check"], clone, env, go_on=go_on)
         stop = [] if args.keep else ["-x"]
-        tests = [py, "-m", "pytest", "-q", "-rfEs", *stop, "-n", "auto", "--dist", "loadfile", "--ignore=tests/browser"]
+        tests = [py, "-m", "pytest", "-q", "-rfEs", *stop, "-n", "2", "--dist", "loadfile", "--ignore=tests/browser"]
         tests += ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/sanitize.cfg", "tests", "notebooks"]
         ok &= _run("unit tests and nbval", tests, clone, env, go_on=go_on)
         sys.path.insert(0, str(ROOT))
@@ -213,8 +222,10 @@ def main() -> int:
         old = {"OPUS": before.OPUS, "SONNET": before.SONNET, "HAIKU": before.HAIKU}
         prose = prose_to_review(clone / "notebooks", old, choices)
         if prose:
-            print("prose to read again (markdown cells naming a dropped model): "
-                  + ", ".join(f"{nb} {n}" for nb, n in prose.items()))
+            print(
+                "prose to read again (markdown cells naming a dropped model): "
+                + ", ".join(f"{nb} {n}" for nb, n in prose.items())
+            )
         if not ok:
             print("the switch is not yet a one-line change: see the failures above")
             return 1

@@ -6,9 +6,10 @@ One module per notebook topic (e.g. `helpers.checks.first_request`); this module
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
 
-__all__ = ["Result", "result", "close_to", "unfilled"]
+__all__ = ["Result", "result", "close_to", "rounded_ok", "ROUNDING", "unfilled"]
 
 
 # The verdict's colour is a bar beside the text, not the text's: green or red text on the dark theme falls
@@ -58,6 +59,20 @@ def close_to(value: object, expected: float, rel: float = 1e-6) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return abs(value - expected) <= rel * max(abs(expected), 1e-12)
+
+
+ROUNDING = "rounded to two significant figures or more (e.g. $0.042 for $0.0415) passes"
+
+
+def rounded_ok(value: object, expected: float) -> bool:
+    """Whether `value` is `expected` rounded to two significant figures or more: within half a unit of the
+    second significant figure (0.041 or 0.042 for 0.0415; 660 or 662 for 661.5)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return False
+    if expected == 0:
+        return value == 0
+    unit = 10 ** (math.floor(math.log10(abs(expected))) - 1)  # a unit of the second significant figure
+    return abs(value - expected) <= unit / 2 * (1 + 1e-9)
 
 
 def unfilled(value: object) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..batching import MAX_BYTES, BatchRequestError, body_bytes, validate_requests
-from ..models import HAIKU, SONNET
+from ..models import HAIKU, SONNET, canonical_model_id
 from ..pricing import BATCH_DISCOUNT, cost, format_usd, price_of
-from . import Result, close_to, result, unfilled
+from . import Result, close_to, result, rounded_ok, unfilled
 
 __all__ = ["REVIEWS", "PROMPT", "MAX_TOKENS", "check_requests", "WORKLOAD", "check_saving"]
 
@@ -28,7 +28,8 @@ def _usd(dollars: float) -> str:
 
 def _params_problems(where: str, p: dict[str, Any], review: str) -> list[str]:
     problems: list[str] = []
-    if p.get("model") != HAIKU:
+    model = p.get("model")
+    if not isinstance(model, str) or canonical_model_id(model) != HAIKU:  # a dated id names the same model
         problems.append(f"{where}: model should be HAIKU ({HAIKU!r}), got {p.get('model')!r}.")
     if p.get("max_tokens") != MAX_TOKENS:
         problems.append(f"{where}: max_tokens should be {MAX_TOKENS} (a one-word answer), got {p.get('max_tokens')!r}.")
@@ -37,15 +38,22 @@ def _params_problems(where: str, p: dict[str, Any], review: str) -> list[str]:
     want = PROMPT.format(review=review)
     if not isinstance(msgs, list) or len(msgs) != 1 or first.get("role") != "user":
         problems.append(f"{where}: messages should be one user message.")
-    elif first.get("content") != want:
+    elif _text(first.get("content")) != want:
         hint = "PROMPT.format(review=...) with this custom_id's review"
-        if isinstance(first.get("content"), str) and review not in first["content"]:
+        if isinstance(_text(first.get("content")), str) and review not in _text(first["content"]):
             hint += " (it does not contain that review)"
         problems.append(f"{where}: content should be {hint}.")
     extra = sorted(set(p) - {"model", "max_tokens", "messages"})
     if extra:
         problems.append(f"{where}: unexpected params {extra}; this task needs only model, max_tokens and messages.")
     return problems
+
+
+def _text(content: Any) -> Any:
+    """A list of text blocks is the same request as the string they join to (review 2026-12-08, W4)."""
+    if isinstance(content, list) and content and all(isinstance(b, dict) and b.get("type") == "text" for b in content):
+        return "".join(str(b.get("text", "")) for b in content)
+    return content
 
 
 def _requests_problems(requests: list[Any]) -> list[str]:
@@ -112,7 +120,7 @@ def check_saving(dollars: Any) -> Result:
         )
     standard, batched = _workload_cost(False), _workload_cost(True)
     want = standard - batched
-    if close_to(dollars, want):
+    if rounded_ok(dollars, want):  # ROUNDING
         return result(title, [], f"{_usd(want)}: {_usd(standard)} standard, {_usd(batched)} as a batch.")
     n, model = WORKLOAD["requests"], WORKLOAD["model"]
     hint = "Price the workload at the standard rate, then at half of it; the saving is the difference."

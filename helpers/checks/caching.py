@@ -9,7 +9,7 @@ from typing import Any
 from ..caching import breakpoints, estimate_tokens, load_document, prefix_cost
 from ..models import OPUS, SONNET, model_info
 from ..pricing import format_usd, price_of
-from . import Result, close_to, result, unfilled
+from . import Result, close_to, result, rounded_ok, unfilled
 
 __all__ = ["WORKLOAD", "check_workload", "exercise_request", "check_breakpoint"]
 
@@ -50,7 +50,7 @@ def check_workload(choice: Any, dollars: Any) -> Result:
         problems.append("Replace the ... in dollars with the day's cost of the handbook, e.g. 1.25.")
     elif isinstance(dollars, bool) or not isinstance(dollars, (int, float)):
         problems.append(f"dollars must be a number, got {type(dollars).__name__}.")
-    elif not close_to(dollars, costs[best], rel=1e-3):
+    elif not rounded_ok(dollars, costs[best]):  # ROUNDING
         hint = "Count the writes and the reads: each is tokens x its rate, with rates per million tokens."
         for name, value in costs.items():
             if close_to(dollars, value, rel=1e-3):

@@ -15,6 +15,7 @@ __all__ = [
     "FIRST_QUESTION",
     "FIRST_ANSWER",
     "NEW_QUESTION",
+    "RUBRIC",
     "check_tutor_request",
     "TRIM_CASES",
     "check_keep_recent",
@@ -25,12 +26,17 @@ FIRST_ANSWER = 'You say "merci". For example: "Merci pour le café." (Thank you 
 NEW_QUESTION = "And how do I say thank you very much?"
 
 
-# The role is judged by word stems, not exact words, so "You teach French patiently to beginners." passes as
-# well as "You are a patient French tutor." or "Tu es un professeur de français."; a prompt that mentions
-# French without any teaching ("You are a French chef.") does not.
+# A program cannot judge whether prose makes Claude a good French tutor: word stems passed "You are a French
+# chef who teaches cooking classes" and "You are a patient tutor. Never use French." (review 2026-12-08, V2).
+# So the check tests only what it can (a system prompt is there, in a valid shape, and names French) and
+# shows RUBRIC for the rest; its verdict says it covers the request's structure, not the prompt's quality.
 _WORD = re.compile(r"\w+")
 _SUBJECT = ("french", "français", "francais")
-_TEACHING = ("teach", "tutor", "instruct", "coach", "lesson", "learn", "educat", "mentor", "professeur")
+RUBRIC = (
+    "The wording is yours to judge; the check cannot grade prose. Rubric: (1) it gives Claude a role, a tutor "
+    "of French; (2) it says how to teach (patient, the student's level, which language explains); (3) nothing "
+    "in it contradicts the role (a chef, 'never use French')."
+)
 
 
 def _system_problems(system: Any) -> list[str]:
@@ -44,24 +50,16 @@ def _system_problems(system: Any) -> list[str]:
         text = system
     else:
         return [f"system must be a string or a list of text blocks, got {type(system).__name__}."]
-    words = _WORD.findall(text.casefold())
-    problems = []
     if not text.strip():
-        problems.append("The system prompt is empty.")
-    else:
-        if not any(w.startswith(_SUBJECT) for w in words):
-            problems.append("Say in the system prompt that Claude teaches French (it does not mention 'French').")
-        if not any(w.startswith(_TEACHING) for w in words):
-            problems.append(
-                "Give Claude its role in the system prompt: someone who teaches French (for example 'tutor', "
-                "'teacher' or 'you teach'); it says nothing about teaching."
-            )
-    return problems
+        return ["The system prompt is empty."]
+    if not any(w.startswith(_SUBJECT) for w in _WORD.findall(text.casefold())):
+        return ["The system prompt never names French: say what the tutor teaches."]
+    return []
 
 
 def check_tutor_request(request: Any) -> Result:
     """Exercise 1: a request for HAIKU with a French-tutor system prompt, the earlier exchange and the new question."""
-    title = "Your tutor request"
+    title = "Your tutor request's structure"
     if isinstance(request, dict) and request and all(unfilled(v) for v in request.values()):
         return result(title, ["Replace each ... with a value: model, max_tokens, system and messages."])
     if not isinstance(request, dict):
@@ -94,7 +92,9 @@ def check_tutor_request(request: Any) -> Result:
     extra = set(request) - {"model", "max_tokens", "system", "messages"}
     if extra:
         problems.append(f"Unexpected keys for this task: {sorted(extra)}.")
-    return result(title, problems, "Every request carries the whole history; the system prompt stays separate.")
+    return result(
+        title, problems, f"Every request carries the whole history; the system prompt stays separate. {RUBRIC}"
+    )
 
 
 def _u(n: int) -> dict[str, str]:
@@ -135,6 +135,7 @@ def check_keep_recent(func: Any) -> Result:
         return result(title, [f"Pass a function, got {type(func).__name__}."])
     problems: list[str] = []
     call: Callable[..., Any] = func
+    same_list: str | None = None
     for history, limit, want in TRIM_CASES:
         given = copy.deepcopy(history)
         case = f"keep_recent(<{len(history)} messages>, {limit})"
@@ -153,6 +154,8 @@ def check_keep_recent(func: Any) -> Result:
             problems.append(f"{case} returned a {type(got).__name__}; return a list.")
             break
         if got == want:
+            if got is given and same_list is None:
+                same_list = case  # reported only if nothing else is wrong: the spec asks for a new list
             continue
         if len(got) > limit:
             problems.append(f"{case} returned {len(got)} messages: at most {limit} allowed.")
@@ -167,4 +170,6 @@ def check_keep_recent(func: Any) -> Result:
                 f"{case} kept {len(got)} messages; {len(want)} fit ({_describe(want)}). Drop only what you must."
             )
         break
+    if not problems and same_list is not None:
+        problems.append(f"{same_list} returned the list it was given: return a new list (a slice is one).")
     return result(title, problems, f"All {len(TRIM_CASES)} histories trimmed correctly.")

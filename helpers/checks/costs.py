@@ -11,7 +11,7 @@ from typing import Any
 from ..costs import usd
 from ..models import HAIKU, OPUS, SONNET, canonical_model_id, model_info
 from ..pricing import PRICES, Price, price_of
-from . import Result, close_to, result, unfilled
+from . import Result, close_to, result, rounded_ok, unfilled
 
 __all__ = ["APP", "monthly_bill", "check_monthly", "TASKS", "CHOICES", "check_choices"]
 
@@ -95,7 +95,7 @@ def check_monthly(dollars: Any) -> Result:
     if isinstance(dollars, bool) or not isinstance(dollars, (int, float)):
         return result(title, [f"Give a number of dollars, got {type(dollars).__name__} {dollars!r}."])
     want = monthly_bill()
-    if close_to(dollars, want, rel=1e-4):
+    if rounded_ok(dollars, want):  # ROUNDING
         p = _price(APP["model"])
         per = want / (APP["requests_per_day"] * APP["days"])
         return result(

@@ -24,7 +24,7 @@ TASKS: dict[str, tuple[str, float, float, str]] = {
         0.0,
         0.2,
         "classification wants the most likely label every time, so temperature 0.0 (the primer's row for analysis "
-        "and classification)",
+        "and classification says 0.0; this check also accepts up to 0.2, which is the course's allowance)",
     ),
     "help_chat": (
         "answer customers' product questions in a friendly chat",
@@ -75,12 +75,16 @@ def check_settings(settings: Any) -> Result:
                 f"{name}: set temperature or top_p, not both: Haiku 4.5 and Sonnet 4.6 answer a 400 when both are sent."
             )
             continue
-        unknown = set(value) - {"temperature", "top_p"}
+        unknown = set(value) - {"temperature", "top_p", "top_k"}
         if unknown:
             problems.append(f"{name}: only sampling settings belong here; unexpected {sorted(unknown)}.")
             continue
-        if "top_p" in value:
-            problems.append(f"{name}: this exercise is about temperature; set {{'temperature': ...}} instead of top_p.")
+        other = sorted(set(value) & {"top_p", "top_k"})
+        if other:
+            problems.append(
+                f"{name}: {other[0]} is a sampling setting too, but this exercise is about temperature; set "
+                "{'temperature': ...} alone."
+            )
             continue
         left_out = "temperature" not in value
         t = value.get("temperature", DEFAULT_TEMPERATURE)  # {} sends nothing: the API's default applies

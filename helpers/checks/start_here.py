@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import ConfigError, resolve_mode
+from ..config import ConfigError, has_real_key, resolve_mode
 from . import Result, result, unfilled
 
 __all__ = ["SCENARIOS", "check_modes"]
@@ -18,10 +18,15 @@ SCENARIOS: dict[str, dict[str, str]] = {
 
 
 def _expected(env: dict[str, str]) -> str:
+    """What `helpers.setup()` does in a notebook with this environment (helpers/session.py, `_setup_own`):
+    resolve_mode() picks the mode, then setup refuses record mode in a notebook and live mode without a key."""
     try:
-        return resolve_mode(env)
+        mode = resolve_mode(env)
     except ConfigError:
         return "error"
+    if mode == "record" or (mode == "live" and not has_real_key(env)):
+        return "error"
+    return mode
 
 
 # Why each scenario resolves as it does: the hint names what that scenario's environment holds.
@@ -29,7 +34,8 @@ _WHY: dict[str, str] = {
     "a": "no key and no PRIMER_MODE: the course replays.",
     "b": "a key with PRIMER_MODE unset means live.",
     "c": "PRIMER_MODE wins when it is set: replay, even with a key.",
-    "d": "PRIMER_MODE is read case-insensitively, so 'Live' means live, key or no key.",
+    "d": "'Live' asks for live mode (case does not matter), and live mode needs a key: with none, setup stops "
+    "with a one-line error.",
     "e": "PRIMER_MODE must be replay, live or record; anything else stops setup with a one-line error.",
 }
 

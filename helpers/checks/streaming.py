@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config import RECORDINGS_DIR
 from ..gateway.recordings import load_recording
+from ..models import OPUS
 from . import Result, result, unfilled
 
 __all__ = ["streams", "check_final_text", "check_tool_inputs", "reference_final_text", "reference_tool_inputs"]
@@ -39,7 +40,7 @@ def _start() -> list[dict[str, Any]]:
         "type": "message",
         "role": "assistant",
         "content": [],
-        "model": "claude-opus-4-6",
+        "model": OPUS,
         "stop_reason": None,
         "stop_sequence": None,
         "usage": usage,
@@ -90,7 +91,27 @@ def _made_up() -> dict[str, list[dict[str, Any]]]:
         ]
         + _end("tool_use")
     )
+    # Thinking first, then the answer (the event shapes of a real capture,
+    # tests/fixtures/real/stream_thinking_sonnet_4_6.json): thinking_delta text is not the answer.
+    thinking = (
+        _start()
+        + [
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+            },
+            _delta(0, "thinking_delta", thinking="The user wants a short greeting. "),
+            _delta(0, "signature_delta", signature="c2lnbmF0dXJlIG9mIGEgbWFkZS11cCBzdHJlYW0="),
+            {"type": "content_block_stop", "index": 0},
+            {"type": "content_block_start", "index": 1, "content_block": {"type": "text", "text": ""}},
+            _delta(1, "text_delta", text="Hello there."),
+            {"type": "content_block_stop", "index": 1},
+        ]
+        + _end("end_turn")
+    )
     return {
+        "a made-up stream that thinks before it answers": thinking,
         "a made-up stream with two text blocks, a ping and an unknown event": two_blocks,
         "a made-up stream with two tool calls, the second without arguments": two_tools,
     }
@@ -180,6 +201,11 @@ def check_final_text(fn: Any) -> Result:
                 problems.append(
                     f"On {name} the text stops early ({len(text)} of {len(want_text)} characters): "
                     "keep reading past content_block_stop, to the end of the stream."
+                )
+            elif isinstance(text, str) and "thinks" in name and "The user wants" in text:
+                problems.append(
+                    f"On {name} the text contains the thinking: thinking_delta is the model's reasoning, "
+                    "not the answer; take only text_delta."
                 )
             elif isinstance(text, str) and '"' in text and "{" in text and name.startswith("the tool-use"):
                 problems.append(

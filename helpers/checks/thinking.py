@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import HAIKU, OPUS, model_info
+from ..models import OPUS, PRIMER_HAIKU, canonical_model_id, model_info
 from ..pricing import cost, format_usd, price_of
 from ..thinking import MIN_BUDGET, review
-from . import Result, close_to, result, unfilled
+from . import Result, close_to, result, rounded_ok, unfilled
 
 __all__ = [
     "TASK_A",
@@ -18,8 +18,9 @@ __all__ = [
 ]
 
 TASK_A = {"model": OPUS, "cap": 2000}  # label bug reports: speed and cost over depth; <= 2,000 tokens out
-TASK_B = {"model": HAIKU, "thinking": 6000, "answer": 2000}  # check a proof: 6,000 thinking + 2,000 answer
+TASK_B = {"model": PRIMER_HAIKU, "thinking": 6000, "answer": 2000}  # legacy on purpose: manual thinking
 _KEYS = {"model", "max_tokens", "thinking", "output_config"}
+_LABEL_ROOM = 256  # the least Task A's max_tokens may be: room for some thinking and a one-line label
 
 
 def _all_unfilled(request: Any) -> bool:
@@ -28,7 +29,8 @@ def _all_unfilled(request: Any) -> bool:
 
 def _common(name: str, request: dict[str, Any], model: str) -> list[str]:
     problems = []
-    if request.get("model") != model:
+    got = request.get("model")
+    if not isinstance(got, str) or canonical_model_id(got) != model:  # a dated id names the same model
         problems.append(f"{name}: model should be {model!r}, got {request.get('model')!r}.")
     extra = set(request) - _KEYS
     if extra:
@@ -84,8 +86,12 @@ def _task_a(request: dict[str, Any]) -> list[str]:
             f"{name}: max_tokens {cap} lets a response run past the 2,000-token limit; thinking counts "
             "against max_tokens, so max_tokens itself is the cap."
         )
-    elif cap < 1:
-        problems.append(f"{name}: max_tokens must be at least 1, got {cap}.")
+    elif cap < _LABEL_ROOM:
+        # max_tokens caps thinking and answer together: a tiny cap can end inside the thinking, with no label.
+        problems.append(
+            f"{name}: max_tokens {cap} leaves no room: thinking counts against it, so the label may never come; "
+            f"allow a few hundred tokens (at least {_LABEL_ROOM}) up to the 2,000 limit."
+        )
     return problems
 
 
@@ -133,7 +139,7 @@ def _task_b(request: dict[str, Any]) -> list[str]:
 
 
 def check_choices(task_a: Any, task_b: Any) -> Result:
-    """Exercise 1: OPUS at low effort, adaptive or no thinking, max_tokens <= 2000; HAIKU manual 6000 of 8000."""
+    """Exercise 1: OPUS at low effort, adaptive or no thinking, max_tokens <= 2000; PRIMER_HAIKU manual 6000 of 8000."""
     title = "Your thinking choices"
     if _all_unfilled(task_a) and _all_unfilled(task_b):
         return result(title, ["Replace each ... with a value: model, max_tokens, thinking (and output_config for A)."])
@@ -157,7 +163,7 @@ def check_choices(task_a: Any, task_b: Any) -> Result:
     )
 
 
-WORST_CASE = {"model": HAIKU, "input_tokens": 1500, "max_tokens": 8000, "budget_tokens": 6000}
+WORST_CASE = {"model": PRIMER_HAIKU, "input_tokens": 1500, "max_tokens": 8000, "budget_tokens": 6000}
 
 
 def check_worst_case(dollars: Any) -> Result:
@@ -169,7 +175,7 @@ def check_worst_case(dollars: Any) -> Result:
         return result(title, ["Replace ... with your answer in dollars, e.g. 0.05."])
     if isinstance(dollars, bool) or not isinstance(dollars, (int, float)):
         return result(title, [f"Give a number of dollars, got {type(dollars).__name__} {dollars!r}."])
-    if close_to(dollars, want):
+    if rounded_ok(dollars, want):  # ROUNDING
         note = "thinking counts against max_tokens, so max_tokens bounds it all."
         return result(title, [], f"{format_usd(want)}: {note}")
 
@@ -178,7 +184,7 @@ def check_worst_case(dollars: Any) -> Result:
 
     # Every token at the input rate (of this prompt's tier), and the same request priced on another model.
     all_input = (w["input_tokens"] + w["max_tokens"]) * price_of(w["model"]).for_prompt(w["input_tokens"]).input / 1e6
-    other = OPUS if w["model"] != OPUS else HAIKU
+    other = OPUS if w["model"] != OPUS else PRIMER_HAIKU
 
     hints = [
         (

@@ -118,7 +118,10 @@ def _schema_problems(schema: dict[str, Any]) -> list[str]:
         if not isinstance(spec, dict):
             problems.append(f"Add the parameter {param!r} under properties.")
             continue
-        if spec.get("type") != "string":
+        # An enum of strings with no "type" is valid JSON Schema and the API accepts it (review 2026-12-08, V5).
+        enum = spec.get("enum")
+        typed_by_enum = "type" not in spec and isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum)
+        if spec.get("type") != "string" and not typed_by_enum:
             problems.append(f"{param!r} should have type 'string', got {spec.get('type')!r}.")
         if not isinstance(spec.get("description"), str) or not spec["description"].strip():
             problems.append(f"Give {param!r} a description (e.g. an example value): Claude fills it from that.")
@@ -194,13 +197,18 @@ def check_tool_results(message: Any) -> Result:
         return result(title, ["Replace ... with the message: {'role': 'user', 'content': [...]}."])
     if isinstance(message, list):
         if len(message) > 1:
-            return result(
-                title,
-                [
+            roles = [m.get("role") if isinstance(m, dict) else None for m in message]
+            if "assistant" in roles:
+                why = (
+                    "Give only the new user message: the assistant's turn is already in the history (append "
+                    "response.content as its own message), so it does not belong in your answer."
+                )
+            else:
+                why = (
                     "Send every result in ONE user message: a list of several messages would make "
                     "Claude think its calls were answered one at a time."
-                ],
-            )
+                )
+            return result(title, [why])
         message = message[0] if message else None
     if not isinstance(message, dict):
         return result(title, ["Build one message dict: {'role': 'user', 'content': [tool_result blocks]}."])

@@ -2,7 +2,7 @@
 
 from authoring import message_exchange, recording
 
-from helpers.models import OPUS
+from helpers.models import OPUS, PRIMER_OPUS
 
 FIRST = {
     "model": OPUS,
@@ -20,6 +20,13 @@ def build():
                 "Hello! It's nice to meet you. What would you like to work on today? I can help with "
                 "writing, analysis, coding, answering questions, or talking an idea through.",
             ),
+            # The primer's code verbatim names claude-opus-4-6 (legacy): tests/test_primer_verbatim.py sends it
+            # unchanged (Python, the TypeScript body, cURL), so the primer itself still replays offline.
+            message_exchange(
+                "primer first request, verbatim (claude-opus-4-6)",
+                {**FIRST, "model": PRIMER_OPUS},
+                "Hello! It's nice to meet you. What would you like to work on today?",
+            ),
         ],
-        models=[OPUS],
+        models=[OPUS, PRIMER_OPUS],
     )

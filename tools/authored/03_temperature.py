@@ -18,8 +18,8 @@ import json
 import anthropic
 from authoring import error_exchange, message_exchange, recording
 
-from helpers.models import HAIKU as MODEL
 from helpers.models import OPUS
+from helpers.models import PRIMER_HAIKU as MODEL  # legacy on purpose: the lesson samples with temperature
 
 ANTHROPIC_API_VERSION = anthropic.Anthropic(api_key="unused").default_headers["anthropic-version"]
 PINNED = {"anthropic-version": "2023-06-01"}

@@ -10,7 +10,7 @@ import json
 import authoring
 from authoring import PRIMER_WEATHER_TOOLS, estimate_input_tokens, make_id, message_exchange, recording, usage
 
-from helpers.models import HAIKU, OPUS
+from helpers.models import HAIKU, OPUS, PRIMER_HAIKU  # PRIMER_HAIKU: forced tool_choice (section 5)
 
 WEATHER_TOOLS = PRIMER_WEATHER_TOOLS
 TOKYO_Q = "What is the weather like in Tokyo today?"
@@ -232,7 +232,7 @@ def choices():
     return [
         message_exchange(
             "tool_choice auto",
-            req(HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "auto"}),
+            req(PRIMER_HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "auto"}),
             [
                 text("Let me check the current weather in Tokyo so I can suggest the right clothes."),
                 tool_use("choice auto", "get_weather", {"city": "Tokyo"}),
@@ -241,14 +241,18 @@ def choices():
         ),
         message_exchange(
             "tool_choice any",
-            req(HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "any"}),
+            req(PRIMER_HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "any"}),
             [tool_use("choice any", "get_weather", {"city": "Tokyo"})],
             stop_reason="tool_use",
         ),
-        message_exchange("tool_choice none", req(HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "none"}), packing),
+        message_exchange(
+            "tool_choice none", req(PRIMER_HAIKU, msgs, WEATHER_TOOLS, tool_choice={"type": "none"}), packing
+        ),
         message_exchange(
             "tool_choice tool: forced extraction",
-            req(HAIKU, [user(SIGNATURE)], [CONTACT_TOOL], tool_choice={"type": "tool", "name": "record_contact"}),
+            req(
+                PRIMER_HAIKU, [user(SIGNATURE)], [CONTACT_TOOL], tool_choice={"type": "tool", "name": "record_contact"}
+            ),
             [tool_use("choice tool", "record_contact", contact)],
             stop_reason="tool_use",
         ),
@@ -366,7 +370,7 @@ def build():
     _, primer_exchanges = primer()
     return recording(
         primer_exchanges + recipe_loop() + parallel() + choices() + structured() + error_loop() + pitfall() + runner(),
-        models=[OPUS, HAIKU],
+        models=[OPUS, HAIKU, PRIMER_HAIKU],
         note="The get_weather results are the primer's mock data (London's is the course's); the other tool "
         "results are what the notebook's own calculate() and convert_units() return.",
     )

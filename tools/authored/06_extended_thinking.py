@@ -23,7 +23,11 @@ from authoring import (
     tool_use,
 )
 
-from helpers.models import HAIKU, OPUS, model_info
+from helpers.models import OPUS, PRIMER_HAIKU, PRIMER_OPUS, model_info
+
+# Legacy on purpose: the primer's manual budget_tokens request (PRIMER_OPUS, deprecated on Opus 4.6, refused on 4.7+)
+# and manual thinking where it is the only form (PRIMER_HAIKU, Haiku 4.5). Adaptive thinking runs on OPUS.
+HAIKU = PRIMER_HAIKU
 
 
 def signature(seed: str) -> str:
@@ -41,11 +45,9 @@ def text(body: str) -> dict:
 
 
 # 1. The primer's request, unchanged.
-PROOF_PROMPT = (
-    "Please provide the following mathematical proof: prove that there are infinitely many prime numbers."
-)
+PROOF_PROMPT = "Please provide the following mathematical proof: prove that there are infinitely many prime numbers."
 PRIMER = {
-    "model": OPUS,
+    "model": PRIMER_OPUS,
     "max_tokens": 16000,
     "thinking": {"type": "enabled", "budget_tokens": 10000},
     "messages": [{"role": "user", "content": PROOF_PROMPT}],
@@ -82,7 +84,7 @@ PROBLEM = "How many trailing zeros does 1000! (1000 factorial) have? Give the nu
 
 
 def adaptive(effort: str | None = None, display: str | None = None) -> dict:
-    body: dict = {"model": OPUS, "max_tokens": 16000, "thinking": {"type": "adaptive"}}
+    body: dict = {"model": OPUS, "max_tokens": 16000, "thinking": {"type": "adaptive", "display": "summarized"}}
     if display:
         body["thinking"]["display"] = display
     if effort:
@@ -117,11 +119,6 @@ HIGH_ANSWER = (
     "**1000! ends in 249 zeros.** A trailing zero needs a factor 10 = 2 × 5, and 1000! contains 994 "
     "factors of 2 but only 249 factors of 5 (200 multiples of 5, plus 40 more for multiples of 25, 8 for "
     "multiples of 125 and 1 for 625), so the 5s set the count."
-)
-PLAIN = {"model": OPUS, "max_tokens": 16000, "messages": [{"role": "user", "content": PROBLEM}]}
-PLAIN_ANSWER = (
-    "1000! ends in **249** zeros: each zero needs a 2 and a 5, 2s are plentiful, so count the 5s: "
-    "1000/5 + 1000/25 + 1000/125 + 1000/625 = 200 + 40 + 8 + 1 = 249."
 )
 
 # 3. Manual thinking on Haiku 4.5, and a budget below the minimum.
@@ -171,7 +168,7 @@ FINAL_ANSWER = (
 TOOLS_FIRST = {
     "model": OPUS,
     "max_tokens": 16000,
-    "thinking": {"type": "adaptive"},
+    "thinking": {"type": "adaptive", "display": "summarized"},  # Opus 5.5 omits the text by default
     "tools": [STOCK_TOOL],
     "messages": [{"role": "user", "content": STOCK_QUESTION}],
 }
@@ -226,8 +223,9 @@ TEMPERATURE_ERROR = (
 FORCED_ERROR = "Thinking may not be enabled when tool_choice forces tool use."
 
 # 8. A streamed thinking exchange: Haiku 4.5, manual thinking.
-STREAMED = dict(haiku(), messages=[{"role": "user", "content": "Is 391 a prime number? If not, give its factors."}],
-                stream=True)
+STREAMED = dict(
+    haiku(), messages=[{"role": "user", "content": "Is 391 a prime number? If not, give its factors."}], stream=True
+)
 STREAMED_THINKING = (
     "391 is odd, its digit sum is 13 so 3 does not divide it, and it does not end in 0 or 5. The square root "
     "of 391 is just under 20, so I check primes up to 19. 7: 7 * 55 = 385, remainder 6. 11: 11 * 35 = 385, "
@@ -245,13 +243,13 @@ PARALLEL_USES = [
     tool_use(make_id("toolu_", "primer 06 parallel A-113"), "get_stock_level", {"sku": "A-113"}),
     tool_use(make_id("toolu_", "primer 06 parallel B-207"), "get_stock_level", {"sku": "B-207"}),
 ]
-PARALLEL_RESULTS = {"A-113": {"sku": "A-113", "on_shelf": 52, "reserved": 9},
-                    "B-207": {"sku": "B-207", "on_shelf": 30, "reserved": 12}}
+PARALLEL_RESULTS = {
+    "A-113": {"sku": "A-113", "on_shelf": 52, "reserved": 9},
+    "B-207": {"sku": "B-207", "on_shelf": 30, "reserved": 12},
+}
 PARALLEL_FIRST = dict(TOOLS_FIRST, messages=[{"role": "user", "content": PARALLEL_QUESTION}])
 PARALLEL_CONTENT = [thinking(PARALLEL_THINKING, "parallel step 1"), *PARALLEL_USES]
-PARALLEL_FINAL_THINKING = (
-    "A-113: 52 - 9 = 43 free, 40 fits. B-207: 30 - 12 = 18 free, 25 does not fit: 7 short."
-)
+PARALLEL_FINAL_THINKING = "A-113: 52 - 9 = 43 free, 40 fits. B-207: 30 - 12 = 18 free, 25 does not fit: 7 short."
 PARALLEL_ANSWER = (
     "Partly. **A-113: yes**: 43 of its 52 units are free, so 40 can ship (3 stay free). **B-207: no**: only 18 "
     "of its 30 units are free (12 are reserved), 7 short of 25. Ship 18 now, or wait for stock."
@@ -282,13 +280,16 @@ def model_object(model: str) -> dict:
     """A ModelInfo body (SDK types/model_info.py) with the capabilities the notebook reads. Authored: the
     thinking and effort flags follow the docs' model pages; the others are the course's best reading."""
     info = model_info(model)
-    adaptive = info.thinking == "adaptive"
+    adaptive = info.thinking.startswith("adaptive")
+    always_on = info.thinking == "adaptive (always on)"
     efforts = {level: _support(adaptive) for level in ("low", "medium", "high", "max")}
     return {
         "id": {"claude-haiku-4-5": "claude-haiku-4-5-20251001"}.get(model, model),
         "type": "model",
         "display_name": info.name,
-        "created_at": "2026-02-05T00:00:00Z" if adaptive else "2025-10-15T00:00:00Z",
+        "created_at": {"claude-haiku-4-5": "2025-10-15T00:00:00Z", "claude-opus-4-6": "2026-02-05T00:00:00Z"}.get(
+            model, "2026-10-07T00:00:00Z"
+        ),
         "lifecycle": "active",
         "deprecated_at": None,
         "retires_at": None,
@@ -315,8 +316,8 @@ def model_object(model: str) -> dict:
                 "types": {
                     "adaptive": _support(adaptive),
                     "between_tools": _support(False),
-                    "disabled": _support(True),
-                    "enabled": _support(True),  # accepted on Opus 4.6 too; the SDK warns that it is deprecated
+                    "disabled": _support(not always_on),
+                    "enabled": _support(info.manual_thinking),  # Opus 4.6: accepted, the SDK warns (deprecated)
                 },
             },
         },
@@ -348,7 +349,6 @@ def build():
                 [dict(high[0], thinking="", signature=signature("adaptive display omitted")), high[1]],
                 thinking_tokens=high_thinking,
             ),
-            message_exchange("no thinking (cost baseline)", PLAIN, PLAIN_ANSWER),
             message_exchange(
                 "haiku manual thinking",
                 haiku(),
@@ -384,13 +384,14 @@ def build():
                 BAD,
                 SIGNATURE_ERROR,
             ),
-            error_exchange(
+            error_exchange(  # on a client pinned to 2023-06-01: the only version with a temperature field
                 "400 temperature with thinking",
                 "/v1/messages",
                 haiku(temperature=0.5),
                 400,
                 BAD,
                 TEMPERATURE_ERROR,
+                match_headers={"anthropic-version": "2023-06-01"},
             ),
             error_exchange(
                 "400 forced tool_choice with thinking",
@@ -415,7 +416,7 @@ def build():
                 first_token=0.5,
             ),
         ],
-        models=[OPUS, HAIKU],
+        models=[OPUS, PRIMER_OPUS, PRIMER_HAIKU],
         note=(
             "Thinking signatures are placeholders (base64 of SHA-256 digests), which the real API would "
             "reject. Error messages follow the API's templates as public reports of 2025-2026 quote them. "
