@@ -44,6 +44,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 __all__ = [
+    "sdk_warnings",
     "OPUS",
     "SONNET",
     "HAIKU",
@@ -161,23 +162,48 @@ def current_lineup(*, everyone: bool = False) -> list[ModelInfo]:
     return [m for m in LINEUP.values() if not everyone or m.access == "everyone"]
 
 
+def sdk_warnings(model: str, **params: object) -> list[str]:
+    """What the installed SDK warns about `messages.create(model=..., **params)` before it sends anything: its
+    public behaviour (DeprecationWarning for a retiring model, UserWarning for a deprecated thinking form), asked
+    on a client whose transport answers locally, so nothing leaves this machine."""
+    import warnings
+
+    import anthropic
+    import httpx2
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, json={"id": "msg_local", "type": "message", "role": "assistant", "content": [],
+                                          "model": model, "stop_reason": "end_turn", "stop_sequence": None,
+                                          "usage": {"input_tokens": 0, "output_tokens": 0}})
+
+    local = anthropic.Anthropic(api_key="unused", base_url="http://sdk.local", max_retries=0,
+                                http_client=httpx2.Client(transport=httpx2.MockTransport(answer)))
+    request = {"max_tokens": 2048, "messages": [{"role": "user", "content": "Hi"}], **params}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        local.messages.create(model=model, **request)  # type: ignore[arg-type, call-overload]
+    return [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
 def sdk_deprecations(
     models: Iterable[str] | None = None, deprecated: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The course models that the installed SDK lists as deprecated, with the end-of-life date it gives.
+    """The course models that the installed SDK warns are being retired, with the end-of-life date it gives.
 
-    `deprecated` defaults to the SDK's own table (`anthropic._data.DEPRECATED_MODELS`, the table
-    `messages.create` warns from); `models` to every model the course names. Both dated ids and aliases
-    are checked.
+    The SDK publishes no table of them as an API; it warns (DeprecationWarning) when a request names one, so
+    each model is asked through `sdk_warnings`. `deprecated` replaces the SDK with a table {id: date} (tests);
+    `models` defaults to every model the course names. Both dated ids and aliases are checked.
     """
-    if deprecated is None:
-        # A private module, kept on purpose: notebook 09 (section "Deprecations") teaches this SDK internal, the
-        # only place the SDK publishes which models it warns about. The public API has no equivalent.
-        from anthropic._data import DEPRECATED_MODELS as deprecated
     names = list(KNOWN) if models is None else list(models)
     found = {}
     for name in names:
-        for key, eol in deprecated.items():
-            if key == name or canonical_model_id(key) == canonical_model_id(name):
-                found[name] = eol
+        if deprecated is not None:
+            for key, eol in deprecated.items():
+                if key == name or canonical_model_id(key) == canonical_model_id(name):
+                    found[name] = eol
+            continue
+        for said in sdk_warnings(name):
+            date = re.search(r"DeprecationWarning: .*? end-of-life on (.+?)\.(?:\s|$)", said, re.S)
+            if date:
+                found[name] = date.group(1)
     return found

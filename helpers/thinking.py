@@ -95,14 +95,16 @@ def _supported(caps: Any, *path: str) -> bool | None:
     return flag if isinstance(flag, bool) else None
 
 
-def _warned_models() -> tuple[str, ...]:
-    """Models on which the SDK warns about thinking type "enabled" (its own list, read at run time)."""
+def _sdk_warns_about_enabled(model: str) -> bool:
+    """Whether the installed SDK warns about thinking type "enabled" on `model` (its public behaviour, asked
+    locally through helpers.models.sdk_warnings)."""
+    from .models import sdk_warnings
+
     try:
-        # A private module, on purpose: notebook 06 (section 1, "What the warning says") teaches this SDK list.
-        from anthropic._data.models_to_warn_with_thinking_enabled import MODELS_TO_WARN_WITH_THINKING_ENABLED
-    except ImportError:  # an SDK without the list: nothing to warn about
-        return ()
-    return tuple(MODELS_TO_WARN_WITH_THINKING_ENABLED)
+        said = sdk_warnings(model, thinking={"type": "enabled", "budget_tokens": 1024})
+    except Exception:  # noqa: BLE001 - a model id the SDK's types refuse: nothing it warns about
+        return False
+    return any(w.startswith("UserWarning") and "thinking.type=enabled" in w for w in said)
 
 
 def _form_from(capabilities: Any, model: Any) -> tuple[set[str] | None, bool | None, set[str]]:
@@ -160,7 +162,7 @@ def review(request: Mapping[str, Any], capabilities: Any = None, *, api_version:
             errors.append(f"thinking.budget_tokens ({budget}) must be below max_tokens ({max_tokens})")
         if kinds is not None and "enabled" not in kinds:
             errors.append(f"{model} does not accept thinking type 'enabled': use {{'type': 'adaptive'}}")
-        elif isinstance(model, str) and model in _warned_models():
+        elif isinstance(model, str) and _sdk_warns_about_enabled(model):
             warnings.append(
                 f"type 'enabled' is deprecated on {model}: the SDK warns; use {{'type': 'adaptive'}} with effort"
             )

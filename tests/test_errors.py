@@ -39,11 +39,6 @@ ADMIN_KEY = "sk-ant-" + "admin01-" + "TESTadminNOTaKEY-abcdefghij-012345"
 
 
 @functools.cache
-def sdk_client() -> anthropic.Anthropic:
-    """One SDK client for the comparisons (never sends anything: only its retry rules are called)."""
-    return anthropic.Anthropic(api_key="test", base_url="http://127.0.0.1:9", max_retries=10)
-
-
 # --- backoff ------------------------------------------------------------------------------------------
 
 
@@ -78,21 +73,23 @@ def test_backoff_rejects_what_is_not_a_retry_number(bad):
         backoff_delay(bad)
 
 
-@pytest.mark.parametrize("retry", [1, 2, 3, 4, 5, 6])
-@pytest.mark.parametrize("r", [0.0, 0.3, 0.999])
-def test_backoff_equals_the_sdks_own(monkeypatch, retry, r):
-    # Private modules, on purpose: notebook 10 (section 3) teaches the SDK's backoff as this internal computes it,
-    # and no public API exposes the wait; a minor release that moves it fails here first.
-    import anthropic._base_client as base
-    from anthropic._models import FinalRequestOptions
-
-    monkeypatch.setattr(base, "random", lambda: r)
-    client = sdk_client()
-    options = FinalRequestOptions.construct(method="post", url="/v1/messages")
-    remaining = client.max_retries - (retry - 1)
-    assert client._calculate_retry_timeout(remaining, options, None) == pytest.approx(
-        backoff_delay(retry, rand=lambda: r)
-    )
+def test_backoff_is_what_the_sdk_waits(monkeypatch):
+    # The SDK's own waits, seen through its public behaviour: a client whose transport answers 529 without a
+    # retry-after, and time.sleep recorded instead of slept. Each wait must lie in backoff_delay's range for
+    # that retry: jitter takes off up to a quarter (notebook 10, section 3).
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+    overloaded = httpx2.MockTransport(lambda request: httpx2.Response(529, json={
+        "type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}))
+    client = anthropic.Anthropic(api_key="test", base_url="http://sdk.local", max_retries=6,
+                                 http_client=httpx2.Client(transport=overloaded))
+    with pytest.raises(anthropic.InternalServerError):
+        client.messages.create(model="m", max_tokens=1, messages=[{"role": "user", "content": "Hi"}])
+    assert len(waits) == 6
+    for retry, wait in enumerate(waits, start=1):
+        low, high = backoff_delay(retry, rand=lambda: 1.0), backoff_delay(retry, rand=lambda: 0.0)
+        assert low <= wait <= high, (retry, wait, low, high)
+    assert waits[-1] > 4 * waits[0]  # it grows: 0.5 s doubling to the 8 s cap
 
 
 # --- retry-after and the SDK's retry rule ----------------------------------------------------------------
@@ -144,12 +141,28 @@ STATUSES = [400, 401, 402, 403, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504
 
 @pytest.mark.parametrize("status", STATUSES)
 @pytest.mark.parametrize("header", [None, "true", "false"])
-def test_sdk_retries_agrees_with_the_sdk(status, header):
+def test_sdk_retries_agrees_with_the_sdk(status, header, monkeypatch):
+    # What the SDK does, seen from outside: a transport that answers `status` once, then 200; a retry is a
+    # second request.
     headers = {"x-should-retry": header} if header else {}
-    response = httpx2.Response(
-        status, headers=headers, request=httpx2.Request("POST", "http://127.0.0.1:9/v1/messages")
-    )
-    assert sdk_retries(status, headers) == sdk_client()._should_retry(response)
+    sent: list[httpx2.Request] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request)
+        if len(sent) > 1:
+            return httpx2.Response(200, json={"id": "msg_1", "type": "message", "role": "assistant", "content": [],
+                                              "model": "m", "stop_reason": "end_turn", "stop_sequence": None,
+                                              "usage": {"input_tokens": 1, "output_tokens": 1}})
+        return httpx2.Response(status, headers=headers, json={"type": "error", "error": {"type": "x", "message": "x"}})
+
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    client = anthropic.Anthropic(api_key="test", base_url="http://sdk.local", max_retries=1,
+                                 http_client=httpx2.Client(transport=httpx2.MockTransport(answer)))
+    try:
+        client.messages.create(model="m", max_tokens=1, messages=[{"role": "user", "content": "Hi"}])
+    except anthropic.APIStatusError:
+        pass
+    assert sdk_retries(status, headers) == (len(sent) == 2)
 
 
 def _raised_over_the_wire(status: int, body: dict) -> anthropic.APIStatusError:

@@ -7,7 +7,19 @@ import anthropic
 import pytest
 
 from helpers.checks import start_here
-from helpers.models import HAIKU, KNOWN, LINEUP, MODELS, OPUS, SONNET, current_lineup, model_info, sdk_deprecations
+from helpers.models import (
+    HAIKU,
+    KNOWN,
+    LINEUP,
+    MODELS,
+    OPUS,
+    PRIMER_OPUS,
+    SONNET,
+    current_lineup,
+    model_info,
+    sdk_deprecations,
+    sdk_warnings,
+)
 from helpers.pricing import PRICES, UNPRICED
 
 FIX = (
@@ -37,11 +49,13 @@ def test_the_check_fails_for_a_deprecated_model_and_says_what_to_do():
     assert sdk_deprecations([HAIKU], {HAIKU: "soon"}) == {HAIKU: "soon"}
 
 
-def test_the_sdk_table_is_where_notebook_09_reads_it():
-    # A private module, on purpose: notebook 09 ("Which models exist") teaches this SDK internal.
-    from anthropic._data import DEPRECATED_MODELS
-
-    assert isinstance(DEPRECATED_MODELS, dict) and all(isinstance(v, str) for v in DEPRECATED_MODELS.values())
+def test_the_sdk_is_asked_through_its_public_warnings():
+    # claude-opus-4-5 retires on 2027-01-22 (the course's table and the SDK agree); the SDK says so in a
+    # DeprecationWarning, which is all the course reads. An SDK that drops it from its list fails here first.
+    assert sdk_deprecations(["claude-opus-4-5", OPUS]) == {"claude-opus-4-5": "January 22nd, 2027"}
+    said = sdk_warnings(PRIMER_OPUS, thinking={"type": "enabled", "budget_tokens": 1024})
+    assert any(w.startswith("UserWarning") and "adaptive" in w for w in said)
+    assert sdk_warnings(OPUS, thinking={"type": "adaptive"}) == []
 
 
 def test_the_worked_examples_models_are_ones_the_course_can_teach():
