@@ -162,6 +162,8 @@ class AsyncReplayTransport(httpx2.AsyncBaseTransport):
 
 def _transport_homes() -> list[Any]:
     """Every module that holds its own reference to httpx2's transport classes, as the SDK builds clients."""
+    # A private module, the one kept on purpose: the browser edition has no socket, and the SDK builds its
+    # transport from this module's name; tests/test_inbrowser.py fails first if a release moves it.
     import anthropic._base_client as base_client
 
     homes: list[Any] = [httpx2, base_client]
