@@ -13,7 +13,7 @@ import anthropic
 import pytest
 
 from helpers.config import RECORDINGS_DIR
-from helpers.gateway import Gateway, interop
+from helpers.gateway import Gateway, captures, interop
 from helpers.gateway.recordings import (
     ALLOWED_RESPONSE_HEADERS,
     RecordingError,
@@ -560,7 +560,7 @@ def test_a_compressed_body_that_inflates_past_the_cap_is_one_line_and_exit_2(tmp
 
 
 def test_a_file_past_the_size_cap_is_refused_unread(tmp_path, monkeypatch):
-    monkeypatch.setattr(interop, "MAX_FILE", 100)
+    monkeypatch.setattr(captures, "MAX_FILE", 100)  # where the readers keep it
     with pytest.raises(interop.InteropError, match="more than the 0 MB an import reads"):
         interop.import_vcr(CASSETTE, tmp_path / "o.json")
 
