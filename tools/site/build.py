@@ -29,7 +29,7 @@ from pathlib import Path
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 __all__ = ["build", "PYODIDE_VERSION", "ROOTS"]
 
@@ -44,7 +44,7 @@ ROOTS = (
     "micropip", "piplite", "ipykernel", "pyodide-kernel", "comm", "jedi", "ipython", "widgetsnbextension",
     "ipywidgets", "claude-api-primer", "anthropic", "python-dotenv", "filelock", "httpx2-jsfetch", "mistune",
 )
-# Downloaded from the index at the versions requirements.txt locks for Pyodide's platform (_lock_pins).
+# Downloaded from the index, with what they need, at the versions requirements.txt locks for Pyodide's platform.
 INDEX_REQUIREMENTS = ("micropip", "ipython", "jedi", "comm", "ipywidgets", "mistune", "httpx2-jsfetch")
 # Not shipped: the JupyterLab side of widgets is already in the site (jupyterlab_widgets' labextension),
 # and pyodide-kernel provides its own widgetsnbextension stand-in.
@@ -97,21 +97,41 @@ def _lock_pins() -> list[str]:
     return pins
 
 
-def index_wheels(dest: Path) -> list[Path]:
-    """Every dependency as a wheel for Pyodide's platform, from the package index (through pip's cache)."""
+def index_wheels(dest: Path, provided: set[str]) -> list[Path]:
+    """A wheel for Pyodide's platform of every package the site needs that the kernel does not bring
+    (`provided`), at the version requirements.txt locks for emscripten (`_lock_pins`), through pip's cache.
+
+    pip evaluates a dependency's markers for the machine it runs on, never for `--platform` (it would ask for
+    psutil, which ipython needs everywhere but in Pyodide), so each wheel is fetched without its dependencies
+    and the closure is walked here, from the wheels' own metadata under Pyodide's markers."""
     dest.mkdir(parents=True, exist_ok=True)
-    pins = _lock_pins()
-    constraints = dest / "constraints.txt"
-    constraints.write_text("\n".join(pins) + "\n")
-    reqs = ["anthropic", "python-dotenv", "filelock", *INDEX_REQUIREMENTS]
-    done = subprocess.run(  # noqa: S603 - a fixed argument list
-        [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--only-binary=:all:",
-         "--platform", PLATFORM, "--python-version", PY_VERSION, "--implementation", "cp", "-c", str(constraints),
-         "-d", str(dest), *reqs], capture_output=True, text=True)
-    if done.returncode:
-        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
-        raise SystemExit("make site: pip could not download the wheels for Pyodide (its output is above)")
-    return sorted(dest.glob("*.whl"))
+    pins = {canonicalize_name(Requirement(p).name): p for p in _lock_pins()}
+    seen, found = set(provided), {}
+    todo = {canonicalize_name(n) for n in ("anthropic", "python-dotenv", "filelock", *INDEX_REQUIREMENTS)}
+    while todo - seen:
+        batch = sorted(todo - seen)
+        seen |= set(batch)
+        unlocked = [n for n in batch if n not in pins]
+        if unlocked:
+            raise SystemExit(f"make site: requirements.txt locks no version of {', '.join(unlocked)} for Pyodide; add "
+                             "it to requirements/course.in (with a sys_platform == 'emscripten' marker) and make lock")
+        done = subprocess.run(  # noqa: S603 - a fixed argument list
+            [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+             "--only-binary=:all:", "--platform", PLATFORM, "--python-version", PY_VERSION, "--implementation", "cp",
+             "-d", str(dest), *(pins[n] for n in batch)], capture_output=True, text=True)
+        if done.returncode:
+            sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
+            raise SystemExit("make site: pip could not download the wheels for Pyodide (its output is above)")
+        on_disk = {}
+        for whl in dest.glob("*.whl"):
+            name, version, _, _ = parse_wheel_filename(whl.name)
+            on_disk[(name, str(version))] = whl
+        todo = set()
+        for n in batch:
+            whl = on_disk[(n, pins[n].split("==", 1)[1])]
+            found[n] = whl
+            todo |= set(_metadata(whl)[2])
+    return sorted(found.values())
 
 
 def helpers_wheel(dest: Path) -> Path:
@@ -240,14 +260,13 @@ def build(out: Path, jupyter: Path) -> dict[str, float]:
         lite = work / "lite"
         pyodide_dir = pyodide_core(lite / "static" / "pyodide")
         times["pyodide"] = time.monotonic() - t0
-        wheels_dir = CACHE / "wheels"
-        wheels = index_wheels(wheels_dir)
-        times["wheels"] = time.monotonic() - t0 - sum(times.values())
         ext = jupyter.parent.parent / "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
         kernel_pypi = sorted((ext / "static" / "pypi").glob("*.whl"))
         kernel_pypi = [w for w in kernel_pypi if not w.name.startswith("widgetsnbextension-3.")]
         if not kernel_pypi:
             raise SystemExit(f"make site: no pyodide-kernel wheels under {ext} (is requirements/site.txt installed?)")
+        wheels = index_wheels(CACHE / "wheels", {parse_wheel_filename(w.name)[0] for w in kernel_pypi} | DROPPED)
+        times["wheels"] = time.monotonic() - t0 - sum(times.values())
         own = helpers_wheel(work)
         packages = write_lock(pyodide_dir / "pyodide-lock.json", [*kernel_pypi, own, *wheels], pyodide_dir)
         (lite / "jupyter-lite.json").write_text(json.dumps(lite_config(packages), indent=2) + "\n")
