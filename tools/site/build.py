@@ -46,6 +46,9 @@ ROOTS = (
 )
 # Downloaded from the index, with what they need, at the versions requirements.txt locks for Pyodide's platform.
 INDEX_REQUIREMENTS = ("micropip", "ipython", "jedi", "comm", "ipywidgets", "mistune", "httpx2-jsfetch")
+INDEX_ROOTS = ("anthropic", "python-dotenv", "filelock", *INDEX_REQUIREMENTS)
+# What the kernel itself needs, and nothing of the course's: a stock site (tools/site/bench.py measures one).
+KERNEL_ROOTS = ("micropip", "piplite", "ipykernel", "pyodide-kernel", "comm", "jedi", "ipython", "widgetsnbextension")
 # Not shipped: the JupyterLab side of widgets is already in the site (jupyterlab_widgets' labextension),
 # and pyodide-kernel provides its own widgetsnbextension stand-in.
 DROPPED = {"jupyterlab-widgets"}
@@ -97,7 +100,7 @@ def _lock_pins() -> list[str]:
     return pins
 
 
-def index_wheels(dest: Path, provided: set[str]) -> list[Path]:
+def index_wheels(dest: Path, provided: set[str], roots: tuple[str, ...] = INDEX_ROOTS) -> list[Path]:
     """A wheel for Pyodide's platform of every package the site needs that the kernel does not bring
     (`provided`), at the version requirements.txt locks for emscripten (`_lock_pins`), through pip's cache.
 
@@ -107,7 +110,7 @@ def index_wheels(dest: Path, provided: set[str]) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     pins = {canonicalize_name(Requirement(p).name): p for p in _lock_pins()}
     seen, found = set(provided), {}
-    todo = {canonicalize_name(n) for n in ("anthropic", "python-dotenv", "filelock", *INDEX_REQUIREMENTS)}
+    todo = {canonicalize_name(n) for n in roots}
     while todo - seen:
         batch = sorted(todo - seen)
         seen |= set(batch)
@@ -209,7 +212,7 @@ def _metadata(whl: Path) -> tuple[str, str, list[str], list[str]]:
     return canonicalize_name(meta["Name"]), meta["Version"], deps, imports
 
 
-def write_lock(stock_lock: Path, wheels: list[Path], out_dir: Path) -> list[str]:
+def write_lock(stock_lock: Path, wheels: list[Path], out_dir: Path, roots: tuple[str, ...] = ROOTS) -> list[str]:
     """Replace Pyodide's lock with one listing only the wheels reachable from ROOTS (copied into `out_dir`);
     returns the package names, for the kernel to load at start."""
     info = {}
@@ -218,7 +221,7 @@ def write_lock(stock_lock: Path, wheels: list[Path], out_dir: Path) -> list[str]
         if name not in DROPPED:
             info.setdefault(name, (whl, version, deps, imports))  # the first wins: kernel stand-ins go first
     keep: list[str] = []
-    todo = list(ROOTS)
+    todo = list(roots)
     while todo:
         name = canonicalize_name(todo.pop())
         if name in keep or name in DROPPED:
