@@ -7,16 +7,26 @@ from pathlib import Path
 
 from .config import RECORDINGS_DIR
 from .gateway.meter import Tally, charges_from_exchange
-from .gateway.recordings import Recording, load_recordings
+from .gateway.recordings import Exchange, Recording, load_recordings
+from .models import PRIMER_OPUS
 from .pricing import format_usd
 
-__all__ = ["recording_bill", "course_bill", "format_bill"]
+__all__ = ["VERBATIM", "sent_by_notebooks", "recording_bill", "course_bill", "format_bill"]
+
+# The label suffix of the exchanges that only tests send: the primer's own code, verbatim, with its legacy model
+# (tests/test_primer_verbatim.py). No notebook cell sends them, so a full live run of the notebooks never pays them.
+VERBATIM = f", verbatim ({PRIMER_OPUS})"
+
+
+def sent_by_notebooks(ex: Exchange) -> bool:
+    """Whether a notebook cell sends this exchange: every one but those labelled with VERBATIM."""
+    return not ex.label.endswith(VERBATIM)
 
 
 def recording_bill(rec: Recording) -> Tally:
-    """Totals per model for one recording (every exchange is one live call)."""
+    """Totals per model for one recording (every exchange a notebook sends is one live call)."""
     tally = Tally()
-    for ex in rec.exchanges:
+    for ex in filter(sent_by_notebooks, rec.exchanges):
         tally.add(charges_from_exchange(ex.response))
     return tally
 

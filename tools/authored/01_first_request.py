@@ -2,6 +2,7 @@
 
 from authoring import message_exchange, recording
 
+from helpers.bill import VERBATIM
 from helpers.models import OPUS, PRIMER_OPUS
 
 FIRST = {
@@ -21,9 +22,10 @@ def build():
                 "writing, analysis, coding, answering questions, or talking an idea through.",
             ),
             # The primer's code verbatim names claude-opus-4-6 (legacy): tests/test_primer_verbatim.py sends it
-            # unchanged (Python, the TypeScript body, cURL), so the primer itself still replays offline.
+            # unchanged (Python, the TypeScript body, cURL), so the primer itself still replays offline. Only tests
+            # send it: the VERBATIM suffix keeps it out of the course's bill (helpers.bill).
             message_exchange(
-                "primer first request, verbatim (claude-opus-4-6)",
+                f"primer first request{VERBATIM}",
                 {**FIRST, "model": PRIMER_OPUS},
                 "Hello! It's nice to meet you. What would you like to work on today?",
             ),

@@ -8,7 +8,8 @@ recording holds exactly the count_tokens requests the notebook's trim loop will 
 
 from authoring import error_exchange, estimate_input_tokens, json_exchange, message_exchange, recording
 
-from helpers.models import HAIKU, OPUS, model_info
+from helpers.bill import VERBATIM
+from helpers.models import HAIKU, OPUS, PRIMER_OPUS, model_info
 
 # --- the notebook's trimming and summarizing code, unchanged ----------------------------------------------
 
@@ -348,8 +349,17 @@ def build():
             AFTER_SUMMARY_REPLY,
         )
     )
+
+    # The primer's own code, verbatim (claude-opus-4-6, legacy): only tests/test_primer_verbatim.py sends these,
+    # no notebook cell, so the VERBATIM suffix keeps them out of the course's bill. Appended last, so the
+    # exchanges above keep their rate-limit headers.
+    verbatim_system = {**PRIMER_SYSTEM, "model": PRIMER_OPUS}
+    ex.append(message_exchange(f"primer system prompt{VERBATIM}", verbatim_system, WITH_SYSTEM_REPLY))
+    for n, (messages, reply) in enumerate(((turn1, INTRO_REPLY), (turn2, GOOD_AT_REPLY)), 1):
+        body = {"model": PRIMER_OPUS, "max_tokens": 1024, "messages": messages}
+        ex.append(message_exchange(f"primer chat turn {n}{VERBATIM}", body, reply))
     return recording(
         ex,
-        models=[OPUS, HAIKU],
+        models=[OPUS, HAIKU, PRIMER_OPUS],
         note="The chat widget's recorded turns are the primer's two chat() requests.",
     )

@@ -10,7 +10,8 @@ import json
 import authoring
 from authoring import PRIMER_WEATHER_TOOLS, estimate_input_tokens, make_id, message_exchange, recording, usage
 
-from helpers.models import HAIKU, OPUS, PRIMER_HAIKU  # PRIMER_HAIKU: forced tool_choice (section 5)
+from helpers.bill import VERBATIM
+from helpers.models import HAIKU, OPUS, PRIMER_HAIKU, PRIMER_OPUS  # PRIMER_HAIKU: forced tool_choice (section 5)
 
 WEATHER_TOOLS = PRIMER_WEATHER_TOOLS
 TOKYO_Q = "What is the weather like in Tokyo today?"
@@ -104,23 +105,32 @@ def assistant(blocks):
     return {"role": "assistant", "content": blocks}
 
 
-def primer():
-    """Section 2: the primer's two requests, exactly as its code sends them."""
-    first_req = req(OPUS, [user(TOKYO_Q)], WEATHER_TOOLS)
-    call = tool_use("primer tokyo", "get_weather", {"city": "Tokyo"})
+def primer(model=OPUS, suffix=""):
+    """Section 2: the primer's two requests, exactly as its code sends them, to `model`; `suffix` ends the labels."""
+    first_req = req(model, [user(TOKYO_Q)], WEATHER_TOOLS)
+    call = tool_use(f"primer tokyo{suffix}", "get_weather", {"city": "Tokyo"})
     first = [text("I'll check the current weather in Tokyo for you."), call]
     # The primer sends str(tool_result): a Python dict repr, not JSON.
     final_req = req(
-        OPUS, [user(TOKYO_Q), assistant(first), user([result(call, str(MOCK_WEATHER["Tokyo"]))])], WEATHER_TOOLS
+        model, [user(TOKYO_Q), assistant(first), user([result(call, str(MOCK_WEATHER["Tokyo"]))])], WEATHER_TOOLS
     )
     return first_req, [
-        message_exchange("primer get_weather: tool_use", first_req, first, stop_reason="tool_use"),
+        message_exchange(f"primer get_weather: tool_use{suffix}", first_req, first, stop_reason="tool_use"),
         message_exchange(
-            "primer get_weather: final answer",
+            f"primer get_weather: final answer{suffix}",
             final_req,
             "It's sunny in Tokyo today, with a temperature of 22°C and 60% humidity: a pleasant day to be outside.",
         ),
     ]
+
+
+def typescript_final(final):
+    """The primer's TypeScript final request: as `final` (the Python one) but the tool result is
+    JSON.stringify(toolResult), compact JSON, where the Python sends str(tool_result)."""
+    req_ = json.loads(json.dumps(final["request"]["body"]))
+    req_["messages"][2]["content"][0]["content"] = json.dumps(MOCK_WEATHER["Tokyo"], separators=(",", ":"))
+    label = final["label"].replace("final answer", "final answer (TypeScript)")
+    return message_exchange(label, req_, final["response"]["body"]["content"])
 
 
 def loop(label, question, rounds):
@@ -368,9 +378,21 @@ def pitfall():
 
 def build():
     _, primer_exchanges = primer()
+    # The primer's own code, verbatim (claude-opus-4-6, legacy): only tests/test_primer_verbatim.py sends it, no
+    # notebook cell, so the VERBATIM suffix keeps it out of the course's bill. Last, so the others keep their headers.
+    _, verbatim = primer(PRIMER_OPUS, VERBATIM)
+    verbatim.append(typescript_final(verbatim[-1]))
     return recording(
-        primer_exchanges + recipe_loop() + parallel() + choices() + structured() + error_loop() + pitfall() + runner(),
-        models=[OPUS, HAIKU, PRIMER_HAIKU],
+        primer_exchanges
+        + recipe_loop()
+        + parallel()
+        + choices()
+        + structured()
+        + error_loop()
+        + pitfall()
+        + runner()
+        + verbatim,
+        models=[OPUS, HAIKU, PRIMER_HAIKU, PRIMER_OPUS],
         note="The get_weather results are the primer's mock data (London's is the course's); the other tool "
         "results are what the notebook's own calculate() and convert_units() return.",
     )

@@ -10,7 +10,8 @@ import hashlib
 
 from authoring import PRIMER_WEATHER_TOOLS, make_id, message, recording, stream_events, stream_exchange, tool_use
 
-from helpers.models import OPUS
+from helpers.bill import VERBATIM
+from helpers.models import OPUS, PRIMER_OPUS
 
 PRIMER = {
     "model": OPUS,
@@ -175,7 +176,10 @@ def build():
             stream_exchange("stream succeeds on retry", QUBIT, QUBIT_ANSWER, first_token=0.39),
             stream_exchange("web endpoint re-streams", WEB, WEB_ANSWER, first_token=0.42),
             stream_exchange("adaptive thinking stream, leading text block", ADAPTIVE, adaptive_content()),
+            # The primer's own code, verbatim (claude-opus-4-6, legacy): only tests/test_primer_verbatim.py sends
+            # it, no notebook cell, so the VERBATIM suffix keeps it out of the course's bill.
+            stream_exchange(f"primer stream{VERBATIM}", {**PRIMER, "model": PRIMER_OPUS}, QUANTUM),
         ],
-        models=[OPUS],
+        models=[OPUS, PRIMER_OPUS],
         note="The overloaded streams are cut with an `error` event where the next text would have been.",
     )

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 from authoring import estimate_input_tokens, estimate_tokens, json_exchange, make_id, message, recording, usage
 
-from helpers.models import OPUS
+from helpers.bill import VERBATIM
+from helpers.models import OPUS, PRIMER_OPUS
 
 API = "https://api.anthropic.com"
 
@@ -245,9 +246,33 @@ def build():
     page = {"data": listed, "has_more": False, "first_id": listed[0]["id"], "last_id": listed[-1]["id"]}
     ex.append(json_exchange("list batches", "/v1/messages/batches?limit=3", None, 200, page, method="GET"))
 
+    # 5. The primer's own code, verbatim (claude-opus-4-6, legacy): only tests/test_primer_verbatim.py sends it,
+    #    no notebook cell, so the VERBATIM suffix keeps it out of the course's bill. Its polling loop finds the
+    #    batch in progress once (the test stands in for time.sleep(60)), then ended; results() retrieves once more.
+    verbatim = [{**r, "params": {**r["params"], "model": PRIMER_OPUS}} for r in PRIMER_REQUESTS]
+    v = make_id("msgbatch_", f"primer batch{VERBATIM}")
+    t3 = datetime(2026, 11, 24, 9, 12, 40, 530918, tzinfo=timezone.utc)
+    running = batch_object(v, "in_progress", {"processing": 2}, t3)
+    done = batch_object(
+        v, "ended", {"succeeded": 2}, t3, ended=t3 + timedelta(minutes=2, seconds=5, microseconds=91443)
+    )
+    ex.append(
+        json_exchange(f"primer batch: create{VERBATIM}", "/v1/messages/batches", {"requests": verbatim}, 200, running)
+    )
+    ex.append(retrieve(f"primer batch: retrieve 1 (in_progress){VERBATIM}", running))
+    for n in range(2, 4):
+        ex.append(retrieve(f"primer batch: retrieve {n} (ended){VERBATIM}", done))
+    ex.append(
+        results_exchange(
+            f"primer batch: results{VERBATIM}",
+            v,
+            [succeeded(r, f"primer batch {r['custom_id']}{VERBATIM}") for r in verbatim],
+        )
+    )
+
     return recording(
         ex,
-        models=[OPUS],
+        models=[OPUS, PRIMER_OPUS],
         note=(
             "Batch objects, timestamps and result lines are authored in the shapes the API documents; "
             'succeeded results carry usage.service_tier "batch".'

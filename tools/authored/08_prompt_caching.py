@@ -22,7 +22,8 @@ from authoring import (
     usage,
 )
 
-from helpers.models import HAIKU, OPUS
+from helpers.bill import VERBATIM
+from helpers.models import HAIKU, OPUS, PRIMER_OPUS
 
 DOC = (ROOT / "notebooks" / "data" / "common_orchards_act.txt").read_text(encoding="utf-8")
 INTRO = "You are an AI assistant with deep expertise in law.\n\n"
@@ -370,10 +371,15 @@ def build():
                A_TURN_2, read="messages[0].content[0]", write="messages[2].content[0]"),
         error_exchange("five breakpoints", "/v1/messages", few_shot_request(), 400, "invalid_request_error",
                        "A maximum of 4 blocks with cache_control may be provided. Found 5."),
+        # The primer's own code, verbatim (claude-opus-4-6, legacy), with the notebook's very_long_legal_document
+        # (the primer leaves it undefined): only tests/test_primer_verbatim.py sends it, no notebook cell, so the
+        # VERBATIM suffix keeps it out of the course's bill.
+        answer(f"primer request: cache write{VERBATIM}", ask(PRIMER_QUESTION, system(), PRIMER_OPUS), A_ARTICLE_3,
+               write="system[0]"),
     ]
     return recording(
         exchanges,
-        models=[OPUS, HAIKU],
+        models=[OPUS, HAIKU, PRIMER_OPUS],
         note="The long document is the course's own fictional statute, notebooks/data/common_orchards_act.txt. "
         "Cache fields follow the API's rules: input_tokens is only the uncached remainder.",
     )

@@ -21,7 +21,8 @@ from authoring import (
     tool_use,
 )
 
-from helpers.models import HAIKU, OPUS, SONNET, model_info
+from helpers.bill import VERBATIM
+from helpers.models import HAIKU, OPUS, PRIMER_OPUS, SONNET, model_info
 
 # The primer's count_tokens example, unchanged.
 PRIMER_COUNT = {
@@ -176,8 +177,17 @@ def build() -> dict[str, Any]:
                 f"model: {MISSPELLED}",
                 method="GET",
             ),
+            # The primer's own code, verbatim (claude-opus-4-6, legacy): only tests/test_primer_verbatim.py sends
+            # it, no notebook cell (count_tokens is free; the VERBATIM suffix says so all the same).
+            json_exchange(
+                f"primer count_tokens{VERBATIM}",
+                "/v1/messages/count_tokens",
+                {**PRIMER_COUNT, "model": PRIMER_OPUS},
+                200,
+                {"input_tokens": estimate_input_tokens(PRIMER_COUNT)},
+            ),
         ],
-        models=[OPUS, SONNET, HAIKU],
+        models=[OPUS, SONNET, HAIKU, PRIMER_OPUS],
         note="The models list is authored: it holds the course's three models and one deprecated model only "
         "(a live list holds every model the key can use, newest first); its created_at and deprecated_at "
         "dates are illustrative.",
