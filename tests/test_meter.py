@@ -98,7 +98,7 @@ def test_readme_and_notebook_00_quote_the_current_full_run_cost():
     assert f"about **{total}**" in readme, f"README should quote {total} (make cost; `make outputs` writes it)"
     cells = json.loads((NOTEBOOKS_DIR / "00_start_here.ipynb").read_text(encoding="utf-8"))["cells"]
     markdown = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    assert f"costs about \\{total}" in markdown, f"notebook 00: \\{total} (escaped: a bare $ renders as math)"
+    assert f"costs about \\\\{total}" in markdown, f"notebook 00: \\\\{total} (escaped: a bare $ renders as math)"
 
 
 def test_the_quoted_cost_is_generated_from_the_bill_so_a_model_switch_updates_it():

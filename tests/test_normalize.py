@@ -1,6 +1,7 @@
 """tools/normalize.py and prices in Markdown: JupyterLab, GitHub and nbviewer render `$...$` as LaTeX, so a
 bare `$` before a digit turns "$2 unless you set it ... $0.62" into one line of italic math. The normalizer
-escapes it outside code, and `--check` refuses one that comes back (issue 32)."""
+escapes it outside code, as `\\\\$` (JupyterLab's Markdown eats a single backslash before MathJax reads the page,
+jupyterlab#8645; tests/browser checks what each edition renders), and `--check` refuses one that comes back."""
 
 from __future__ import annotations
 
@@ -18,17 +19,21 @@ normalize = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(normalize)
 
 
+E = "\\\\$"  # what a price's $ becomes: \\$, which reaches MathJax as an escaped dollar (jupyterlab#8645)
+
+
 @pytest.mark.parametrize(("before", "after"), [
-    ("costs $2 unless, at most $0.62.", "costs \\$2 unless, at most \\$0.62."),
-    ("Haiku $1/$5 per million", "Haiku \\$1/\\$5 per million"),
-    ("already \\$3 escaped", "already \\$3 escaped"),
+    ("costs $2 unless, at most $0.62.", f"costs {E}2 unless, at most {E}0.62."),
+    ("Haiku $1/$5 per million", f"Haiku {E}1/{E}5 per million"),
+    ("once escaped \\$3 is escaped again", f"once escaped {E}3 is escaped again"),
+    (f"already {E}3 escaped", f"already {E}3 escaped"),
     ("a formula $x^2$ and $ 5 alone", "a formula $x^2$ and $ 5 alone"),  # not before a digit: left as written
-    ("`$2` in a code span, $2 outside", "`$2` in a code span, \\$2 outside"),
-    ("``a `$1` b`` then $1", "``a `$1` b`` then \\$1"),
-    ("$2\n```python\nx = 1  # $0.0225\n```\nafter $3", "\\$2\n```python\nx = 1  # $0.0225\n```\nafter \\$3"),
-    ("~~~\n$4\n~~~\n$4", "~~~\n$4\n~~~\n\\$4"),
+    ("`$2` in a code span, $2 outside", f"`$2` in a code span, {E}2 outside"),
+    ("``a `$1` b`` then $1", f"``a `$1` b`` then {E}1"),
+    ("$2\n```python\nx = 1  # $0.0225\n```\nafter $3", f"{E}2\n```python\nx = 1  # $0.0225\n```\nafter {E}3"),
+    ("~~~\n$4\n~~~\n$4", f"~~~\n$4\n~~~\n{E}4"),
     ("<details>\n\n```python\n# $661.50\n```\n</details> $5",
-     "<details>\n\n```python\n# $661.50\n```\n</details> \\$5"),
+     f"<details>\n\n```python\n# $661.50\n```\n</details> {E}5"),
 ])
 def test_escape_dollars_escapes_prices_outside_code_only(before: str, after: str) -> None:
     assert normalize.escape_dollars(before) == after
@@ -44,7 +49,7 @@ def _nb(markdown: str) -> dict:
 
 def test_normalize_escapes_markdown_and_leaves_code_cells_alone() -> None:
     nb = normalize.normalize(_nb("At $1 / $5 per million."))
-    assert "".join(nb["cells"][0]["source"]) == "At \\$1 / \\$5 per million."
+    assert "".join(nb["cells"][0]["source"]) == f"At {E}1 / {E}5 per million."
     assert "".join(nb["cells"][1]["source"]) == "x = '$2'"
 
 
@@ -63,4 +68,4 @@ def test_no_notebook_has_a_price_that_renders_as_math(nb: Path) -> None:
     cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
     bare = [(i, b) for i, c in enumerate(cells) if c["cell_type"] == "markdown"
             for b in normalize.bare_dollars("".join(c["source"]))]
-    assert bare == [], f"{nb.name}: escape these as \\$ (tools/normalize.py does): {bare}"
+    assert bare == [], f"{nb.name}: escape these as {E} (tools/normalize.py does): {bare}"

@@ -7,8 +7,9 @@
 Normalized: kernelspec python3, language_info reduced to its name, cell metadata reduced to tags,
 sequential execution counts and cell ids, widget outputs reduced to their static form (no widget state),
 tracebacks reduced to their last line, kernel temp paths replaced, and no absolute path of this machine in
-any output. In Markdown, a `$` before a digit outside code is escaped (`\\$2`): JupyterLab, GitHub and
-nbviewer read `$...$` as LaTeX, so "$2 ... $0.62" would render as one line of math; --check refuses one.
+any output. In Markdown, a `$` before a digit outside code is escaped as `\\\\$2`: JupyterLab and nbviewer
+read `$...$` as LaTeX, so "$2 ... $0.62" would render as one line of math, and a single backslash does not
+survive JupyterLab's Markdown (jupyterlab#8645); --check refuses an unescaped one.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ def _lines(text: str) -> list[str]:
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1|`+", re.S)  # an inline code span (or a lone run of backticks)
-_BARE_DOLLAR = re.compile(r"(?<!\\)\$(?=\d)")  # a price such as $2 or $0.62, not yet written \$2
+# A price such as $2 or $0.62 not yet written \\$2. One backslash is not enough in JupyterLab: Markdown turns
+# \$ into $ before MathJax reads the page (jupyterlab#8645); \\$ reaches MathJax as \$, an escaped dollar.
+_BARE_DOLLAR = re.compile(r"(?<!\\\\)\$(?=\d)")
+_ESCAPED_ONCE = re.compile(r"(?<!\\)\\?\$(?=\d)")
 
 
 def _outside_code(markdown: str, fix: Any) -> str:
@@ -72,8 +76,8 @@ def _outside_code(markdown: str, fix: Any) -> str:
 
 
 def escape_dollars(markdown: str) -> str:
-    """Markdown with every `$` before a digit outside code written `\\$`, so no price renders as math."""
-    return _outside_code(markdown, lambda text: _BARE_DOLLAR.sub(r"\\$", text))
+    """Markdown with every `$` before a digit outside code written `\\\\$`, so no price renders as math."""
+    return _outside_code(markdown, lambda text: _ESCAPED_ONCE.sub(r"\\\\$", text))
 
 
 def bare_dollars(markdown: str) -> list[str]:
@@ -183,7 +187,7 @@ def problems(path: Path) -> list[str]:
             found.append(f"contains the absolute path {machine_path}")
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "markdown":
-            found.extend(f"cell {i}: a price would render as math: {bare!r} (write \\$, or run tools/normalize.py)"
+            found.extend(f"cell {i}: a price would render as math: {bare!r} (write \\\\$, or run tools/normalize.py)"
                          for bare in bare_dollars(_text(cell["source"])))
         if cell["cell_type"] != "code" or not _text(cell["source"]).strip():
             continue

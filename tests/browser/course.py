@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NOTEBOOKS", "exercises", "intended_math", "passed", "RUN_NOTEBOOK", "RUN_CODE", "MATH_IN_MARKDOWN",
-           "OPEN_NOTEBOOK", "THEMES", "set_theme"]
+__all__ = ["NOTEBOOKS", "CLOSE_NOTEBOOK", "exercises", "intended_math", "passed", "RUN_NOTEBOOK", "RUN_CODE",
+           "MATH_IN_MARKDOWN", "OPEN_NOTEBOOK", "THEMES", "set_theme"]
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -95,17 +95,30 @@ OPEN_NOTEBOOK = """async (name) => {
   throw new Error('notebook did not open: ' + name);
 }"""
 
+# Closes the open notebook and shuts its kernel down, with no dialog (it is unchanged).
+CLOSE_NOTEBOOK = """async () => {
+  const p = window.jupyterapp.shell.currentWidget;
+  if (p && p.sessionContext) await p.sessionContext.shutdown().catch(() => null);
+  if (p) p.dispose();
+}"""
+
 # Every Markdown cell of the open notebook drawn in turn (a notebook draws only what is near the view), then
-# for each the number of math elements MathJax made in it (mjx-container), with its source.
+# for each the number of math elements MathJax made in it (mjx-container), the space below each closed
+# <details> (px), and its source.
 MATH_IN_MARKDOWN = """async () => {
   const p = window.jupyterapp.shell.currentWidget, frame = () => new Promise(r => requestAnimationFrame(r));
   const md = p.content.widgets.map((c, i) => [i, c]).filter(([i, c]) => c.model.type === 'markdown');
-  for (const [i, c] of md) { await p.content.scrollToCell(c, 'start'); c.rendered = true; await frame(); }
+  const gaps = {};  // px between a closed <details> (a Solution) and what follows it, measured in view
+  for (const [i, c] of md) {
+    await p.content.scrollToCell(c, 'start'); c.rendered = true; await frame();
+    gaps[i] = [...c.node.querySelectorAll('details')].filter(d => d.nextElementSibling).map(d =>
+      Math.round(d.nextElementSibling.getBoundingClientRect().top - d.getBoundingClientRect().bottom));
+  }
   await new Promise(r => setTimeout(r, 500));  // MathJax typesets after the Markdown is drawn
   for (const [i, c] of md) { if (!c.node.isConnected) { await p.content.scrollToCell(c, 'start'); await frame(); } }
   await new Promise(r => setTimeout(r, 200));
   await p.content.scrollToCell(p.content.widgets[0], 'start');
-  return md.map(([i, c]) => ({i, math: c.node.querySelectorAll('mjx-container, .MathJax').length,
+  return md.map(([i, c]) => ({i, math: c.node.querySelectorAll('mjx-container, .MathJax').length, gaps: gaps[i],
                               text: c.node.innerText.slice(0, 160), source: c.model.sharedModel.getSource()}));
 }"""
 

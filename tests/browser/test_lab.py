@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 from chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, sync_playwright
 from course import (
+    CLOSE_NOTEBOOK,
     MATH_IN_MARKDOWN,
     NOTEBOOKS,
     OPEN_NOTEBOOK,
@@ -450,25 +451,27 @@ def test_every_notebook_runs_and_every_solution_reaches_a_tick_in_jupyterlab(pag
 def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(page: Page, lab: str) -> None:
     """Each notebook opened as `make lab` opens it, in the light and the dark theme (screenshots in
     artifacts/browser/): no Markdown cell renders math unless it means a formula (a price read as LaTeX turned a
-    paragraph of 00 into one italic line), and a figure is not a white block on the dark theme."""
+    paragraph of 00 into one italic line), a closed Solution block has space below it, and a figure is not a
+    white block on the dark theme."""
     open_notebook(page, lab, "00_start_here.ipynb", clear=False)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:close-and-shutdown')")
-    math, blocks = [], []
-    for theme in THEMES:
-        set_theme(page, theme)
-        for nb in NOTEBOOKS:
-            page.evaluate(OPEN_NOTEBOOK, nb.name)
-            if theme == THEMES[0]:
-                math += [f"{nb.stem} cell {c['i']}: {c['math']} math elements in {c['text']!r}"
-                         for c in page.evaluate(MATH_IN_MARKDOWN) if c["math"] and not intended_math(c["source"])]
-            else:  # the first stored figure, drawn: its corner lets the dark page through
+    page.evaluate(CLOSE_NOTEBOOK)
+    math, blocks, tight = [], [], []
+    for nb in NOTEBOOKS:
+        page.evaluate(OPEN_NOTEBOOK, nb.name)
+        cells = page.evaluate(MATH_IN_MARKDOWN)
+        math += [f"{nb.stem} cell {c['i']}: {c['math']} math elements in {c['text']!r}"
+                 for c in cells if c["math"] and not intended_math(c["source"])]
+        tight += [f"{nb.stem} cell {c['i']}: {c['gaps']} px" for c in cells if any(g < 8 for g in c["gaps"])]
+        for theme in THEMES:
+            set_theme(page, theme)
+            if theme == THEMES[1]:  # the first stored figure, drawn: its corner lets the dark page through
                 blocks += [f"{nb.stem}: {b}" for b in page.evaluate(FIGURE_CORNER) if b]
-            page.wait_for_timeout(300)
             page.screenshot(path=str(ARTIFACTS / f"lab_{nb.stem}_{theme.split()[-1].lower()}.png"))
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:close-and-shutdown')")
-    set_theme(page, THEMES[0])
+        set_theme(page, THEMES[0])
+        page.evaluate(CLOSE_NOTEBOOK)
     assert math == [], "Markdown rendered as math where no formula was meant:\n" + "\n".join(math)
     assert blocks == [], f"figures drawn as opaque blocks on the dark theme: {blocks}"
+    assert tight == [], f"no space between a Solution block and what follows: {tight}"
 
 
 # For the open notebook's first stored PNG: scrolled into view and drawn on a canvas, whether its top-left pixel

@@ -38,6 +38,7 @@ from typing import Any
 import pytest
 from chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, sync_playwright
 from course import (
+    CLOSE_NOTEBOOK,
     MATH_IN_MARKDOWN,
     NOTEBOOKS,
     OPEN_NOTEBOOK,
@@ -298,23 +299,23 @@ def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(
     page.goto(f"{origin}/lab/index.html")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined"
                            " && !!window.jupyterapp.shell.currentWidget", timeout=60_000, polling=100)
-    math, note = [], ""
-    for theme in THEMES:
-        set_theme(page, theme)
-        for nb in NOTEBOOKS:
-            page.evaluate(OPEN_NOTEBOOK, nb.name)
-            if theme == THEMES[0]:
-                cells = page.evaluate(MATH_IN_MARKDOWN)
-                math += [f"{nb.stem} cell {c['i']}: {c['math']} math elements in {c['text']!r}" for c in cells
-                         if c["math"] and not intended_math(c["source"])]
-                if nb.stem.startswith("00_"):
-                    note = next((c["text"] for c in cells if "browser edition" in c["source"]), "")
-            page.wait_for_timeout(300)
+    math, tight, note = [], [], ""
+    for nb in NOTEBOOKS:
+        page.evaluate(OPEN_NOTEBOOK, nb.name)
+        cells = page.evaluate(MATH_IN_MARKDOWN)
+        math += [f"{nb.stem} cell {c['i']}: {c['math']} math elements in {c['text']!r}" for c in cells
+                 if c["math"] and not intended_math(c["source"])]
+        tight += [f"{nb.stem} cell {c['i']}: {c['gaps']} px" for c in cells if any(g < 8 for g in c["gaps"])]
+        if nb.stem.startswith("00_"):
+            note = next((c["text"] for c in cells if "browser edition" in c["source"]), "")
+        for theme in THEMES:
+            set_theme(page, theme)
             page.screenshot(path=str(ARTIFACTS / f"site_{nb.stem}_{theme.split()[-1].lower()}.png"))
-            page.evaluate("() => window.jupyterapp.commands.execute('notebook:close-and-shutdown')")
-    set_theme(page, THEMES[0])
+        set_theme(page, THEMES[0])
+        page.evaluate(CLOSE_NOTEBOOK)
     page.close()
     assert math == [], "Markdown rendered as math where no formula was meant:\n" + "\n".join(math)
+    assert tight == [], f"no space between a Solution block and what follows: {tight}"
     assert "no .env" in note and "no live mode" in note and "your computer" in note, note
 
 
