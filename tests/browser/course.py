@@ -108,10 +108,11 @@ CLOSE_NOTEBOOK = """async () => {
 MATH_IN_MARKDOWN = """async () => {
   const p = window.jupyterapp.shell.currentWidget, frame = () => new Promise(r => requestAnimationFrame(r));
   const md = p.content.widgets.map((c, i) => [i, c]).filter(([i, c]) => c.model.type === 'markdown');
-  const gaps = {};  // px between a closed <details> (a Solution) and what follows it, measured in view
+  const gaps = {};  // px between a closed Solution block (<details>) and what follows it, measured in view
   for (const [i, c] of md) {
     await p.content.scrollToCell(c, 'start'); c.rendered = true; await frame();
-    gaps[i] = [...c.node.querySelectorAll('details')].filter(d => d.nextElementSibling).map(d =>
+    gaps[i] = [...c.node.querySelectorAll('details')].filter(d => d.nextElementSibling && d.querySelector('summary')
+      && d.querySelector('summary').innerText.trim() === 'Solution').map(d =>
       Math.round(d.nextElementSibling.getBoundingClientRect().top - d.getBoundingClientRect().bottom));
   }
   await new Promise(r => setTimeout(r, 500));  // MathJax typesets after the Markdown is drawn
