@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NOTEBOOKS", "CLOSE_NOTEBOOK", "exercises", "intended_math", "passed", "RUN_NOTEBOOK", "RUN_CODE",
-           "MATH_IN_MARKDOWN", "OPEN_NOTEBOOK", "THEMES", "set_theme"]
+__all__ = ["NOTEBOOKS", "CLOSE_NOTEBOOK", "SHOW_CELL", "exercises", "intended_math", "passed", "RUN_NOTEBOOK",
+           "RUN_CODE", "MATH_IN_MARKDOWN", "OPEN_NOTEBOOK", "THEMES", "set_theme"]
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -100,6 +100,23 @@ CLOSE_NOTEBOOK = """async () => {
   const p = window.jupyterapp.shell.currentWidget;
   if (p && p.sessionContext) await p.sessionContext.shutdown().catch(() => null);
   if (p) p.dispose();
+}"""
+
+# Scrolls the open notebook to the first cell of each kind asked for that it has ("price": Markdown with an
+# escaped $, "figure": a stored PNG, "exercise": a check), for a screenshot that shows what the tests judge.
+SHOW_CELL = """async (kinds) => {
+  const p = window.jupyterapp.shell.currentWidget, cells = p.content.widgets;
+  const is = {
+    price: c => c.model.type === 'markdown' && c.model.sharedModel.getSource().includes('\\\\$'),
+    figure: c => c.model.type === 'code' && c.model.outputs.toJSON().some(o => o.data && o.data['image/png']),
+    exercise: c => c.model.type === 'code' && c.model.sharedModel.getSource().includes('check.check_'),
+  };
+  for (const kind of kinds) {
+    const cell = cells.find(is[kind]);
+    if (cell) { await p.content.scrollToCell(cell, 'center'); await new Promise(r => setTimeout(r, 300));
+                return kind; }
+  }
+  return '';
 }"""
 
 # Every Markdown cell of the open notebook drawn in turn (a notebook draws only what is near the view), then

@@ -40,6 +40,7 @@ from course import (
     OPEN_NOTEBOOK,
     RUN_CODE,
     RUN_NOTEBOOK,
+    SHOW_CELL,
     THEMES,
     exercises,
     intended_math,
@@ -464,6 +465,7 @@ def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(page: 
         tight += [f"{nb.stem} cell {c['i']}: {c['gaps']} px" for c in cells if any(g < 8 for g in c["gaps"])]
         for theme in THEMES[:: 1 if n % 2 == 0 else -1]:  # the theme the last one ended in, then the other
             set_theme(page, theme)
+            page.evaluate(SHOW_CELL, ["price", "exercise"] if theme == THEMES[0] else ["figure", "exercise"])
             if theme == THEMES[1]:  # the first stored figure, drawn: its corner lets the dark page through
                 blocks += [f"{nb.stem}: {b}" for b in page.evaluate(FIGURE_CORNER) if b]
             page.screenshot(path=str(ARTIFACTS / f"lab_{nb.stem}_{theme.split()[-1].lower()}.png"))

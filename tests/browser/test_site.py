@@ -44,6 +44,7 @@ from course import (
     OPEN_NOTEBOOK,
     RUN_CODE,
     RUN_NOTEBOOK,
+    SHOW_CELL,
     THEMES,
     exercises,
     intended_math,
@@ -310,6 +311,7 @@ def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(
             note = next((c["text"] for c in cells if "browser edition" in c["source"]), "")
         for theme in THEMES[:: 1 if n % 2 == 0 else -1]:  # the theme the last one ended in, then the other
             set_theme(page, theme)
+            page.evaluate(SHOW_CELL, ["price", "exercise"] if theme == THEMES[0] else ["figure", "exercise"])
             page.screenshot(path=str(ARTIFACTS / f"site_{nb.stem}_{theme.split()[-1].lower()}.png"))
         page.evaluate(CLOSE_NOTEBOOK)
     set_theme(page, THEMES[0])  # as a learner starts
