@@ -308,7 +308,7 @@ def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(
                  if c["math"] and not intended_math(c["source"])]
         tight += [f"{nb.stem} cell {c['i']}: {c['gaps']} px" for c in cells if any(g < 8 for g in c["gaps"])]
         if nb.stem.startswith("00_"):
-            note = next((c["text"] for c in cells if "browser edition" in c["source"]), "")
+            note = next((c["source"] for c in cells if c["text"].startswith("In the browser edition")), "")
         for theme in THEMES[:: 1 if n % 2 == 0 else -1]:  # the theme the last one ended in, then the other
             set_theme(page, theme)
             page.evaluate(SHOW_CELL, ["price", "exercise"] if theme == THEMES[0] else ["figure", "exercise"])
