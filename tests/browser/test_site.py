@@ -321,6 +321,19 @@ def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(
     assert "no .env" in note and "no live mode" in note and "your computer" in note, note
 
 
+def test_the_site_serves_notebooks_with_their_text_joined() -> None:
+    """git stores text as lists of lines; JupyterLite serves a notebook as it is, and JupyterLab then shows a
+    stored output's lines with a comma at the start of each (",anthropic SDK 2.x: True"). The build joins them."""
+    lists = []
+    for nb in NOTEBOOKS:
+        served = json.loads((SITE / "files" / nb.name).read_text(encoding="utf-8"))
+        for i, cell in enumerate(served["cells"]):
+            fields = [cell["source"]] + [o.get("text", "") for o in cell.get("outputs", [])]
+            fields += [v for o in cell.get("outputs", []) for m, v in o.get("data", {}).items() if "json" not in m]
+            lists += [f"{nb.stem} cell {i}"] * any(isinstance(f, list) for f in fields)
+    assert lists == [], f"multi-line text served as lists of lines: {lists[:10]}"
+
+
 def test_a_learner_runs_notebook_03_in_the_page(context: tuple[BrowserContext, list[str]], origin: str) -> None:
     ctx, _ = context
     page: Page = ctx.new_page()

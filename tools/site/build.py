@@ -358,12 +358,25 @@ BROWSER_NOTE_00 = (
 )
 
 
+def _joined(value: object) -> object:
+    return "".join(value) if isinstance(value, list) else value
+
+
 def site_notebook(path: Path) -> str:
-    """A notebook as the site serves it: as in git, but for notebook 00's BROWSER_NOTE_00."""
-    text = path.read_text(encoding="utf-8")
+    """A notebook as the site serves it: as in git, with multi-line strings joined and notebook 00's
+    BROWSER_NOTE_00. git stores text as a list of lines (nbformat allows both); JupyterLab's server joins
+    them, JupyterLite does not, and a stored output's lines then show with a comma at each line's start."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        cell["source"] = _joined(cell["source"])
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = _joined(out["text"])
+            for mime, value in out.get("data", {}).items():
+                if not mime.endswith("json"):  # a JSON output's list is its value, not lines
+                    out["data"][mime] = _joined(value)
     if not path.name.startswith("00_"):
-        return text
-    nb = json.loads(text)
+        return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
     at = next((i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown" and ".env" in "".join(c["source"])),
               None)
     if at is None:
