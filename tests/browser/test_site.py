@@ -318,7 +318,7 @@ def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(
     page.close()
     assert math == [], "Markdown rendered as math where no formula was meant:\n" + "\n".join(math)
     assert tight == [], f"no space between a Solution block and what follows: {tight}"
-    assert "no .env" in note and "no live mode" in note and "your computer" in note, note
+    assert "no `.env`" in note and "no live mode" in note and "your computer" in note, note
 
 
 def test_the_site_serves_notebooks_with_their_text_joined() -> None:
