@@ -72,3 +72,13 @@ def test_a_course_figure_is_transparent_with_grey_ink_that_reads_on_light_and_da
     ink = lum(INK)
     assert 1.05 / (ink + 0.05) >= 4.0 and (ink + 0.05) / (lum("#111111") + 0.05) >= 4.0
     assert ax.title.get_color() == INK and ax.xaxis.label.get_color() == INK
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_stored_figure_asks_for_a_white_background(nb: Path) -> None:
+    """The inline backend marks a transparent figure whose tick labels are all dark "needs_background: light",
+    and JupyterLab's dark theme then paints it on white (issue 32): the course's style leaves no such mark."""
+    cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+    marked = [i for i, c in enumerate(cells) for o in c.get("outputs", [])
+              if "image/png" in o.get("data", {}) and o.get("metadata", {}).get("needs_background")]
+    assert marked == [], f"{nb.name}: figures with needs_background in cells {marked}"

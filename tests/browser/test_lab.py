@@ -477,7 +477,8 @@ def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(page: 
 
 
 # For the open notebook's first stored PNG: scrolled into view and drawn on a canvas, whether its top-left pixel
-# is opaque (a white block on a dark page); [] when the notebook stores no figure.
+# is opaque, and whether JupyterLab paints a background behind it (needs_background): either is a white block
+# on a dark page. [] when the notebook stores no figure.
 FIGURE_CORNER = """async () => {
   const p = window.jupyterapp.shell.currentWidget;
   const cell = p.content.widgets.find(c => c.model.type === 'code'
@@ -490,8 +491,9 @@ FIGURE_CORNER = """async () => {
       const canvas = document.createElement('canvas');
       canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
       const g = canvas.getContext('2d'); g.drawImage(img, 0, 0);
-      const alpha = g.getImageData(1, 1, 1, 1).data[3];
-      return [alpha > 0 ? 'opaque corner (alpha ' + alpha + ')' : ''];
+      const alpha = g.getImageData(1, 1, 1, 1).data[3], behind = getComputedStyle(img).backgroundColor;
+      return [alpha > 0 ? 'opaque corner (alpha ' + alpha + ')' : '',
+              behind === 'rgba(0, 0, 0, 0)' ? '' : 'painted on ' + behind + ' (' + img.className + ')'];
     }
     await new Promise(r => setTimeout(r, 100));
   }
