@@ -386,12 +386,12 @@ def site_notebook(path: Path) -> str:
 
 
 # The kernel takes about 10 s to start in a page (Pyodide and the course's packages load first), while
-# JupyterLab shows only "Python (Pyodide) | Unknown". A line at the top of the page says what is happening
+# JupyterLab shows only "Python (Pyodide) | Unknown". A note above that status bar says what is happening
 # and goes away once the open notebook's kernel is idle.
 STARTUP_NOTE = (
-    '<div id="primer-starting" role="status" style="position:fixed;top:0;left:50%;transform:translateX(-50%);'
+    '<div id="primer-starting" role="status" style="position:fixed;bottom:30px;right:16px;max-width:420px;'
     'z-index:10000;padding:6px 14px;font:14px sans-serif;background:#fff8c5;color:#1f2328;'
-    'border:1px solid #d4a72c;border-radius:0 0 6px 6px">Starting Python in your browser: about 10 seconds the '
+    'border:1px solid #d4a72c;border-radius:6px">Starting Python in your browser: about 10 seconds the '
     "first time, nothing to install. Cells run once the kernel shows Idle.</div>\n"
     "<script>(function () { var note = document.getElementById('primer-starting');"
     " var t = setInterval(function () { var app = window.jupyterapp, w = app && app.shell.currentWidget;"
