@@ -6,9 +6,10 @@ makes a `Gateway(serve=False)` and installs httpx2 transports that hand every re
 answer into an httpx2 response. The SDK's own client picks them up (both httpx2's and the SDK's references
 to the transport classes are replaced), so notebook cells stay plain SDK code. Replay only.
 
-What cannot run in a page (figures without matplotlib, jsonschema, notebook 05's web endpoint, `%%bash`
-cURL cells, threads) ends with one sentence in the cell's output instead of a traceback: `register(shell)`
-adds a `%%bash` magic and wraps the kernel's exception handler. Imported only in Pyodide and by its tests.
+What cannot run in a page (figures without matplotlib, notebook 05's web endpoint, `%%bash` cURL cells,
+threads) ends with one sentence in the cell's output, not a traceback, that says what to do instead
+(WHAT_TO_DO): `register(shell)` adds a `%%bash` magic and wraps the kernel's exception handler. Imported only
+in Pyodide and by its tests.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "AsyncReplayTransport",
     "register",
     "degraded_sentence",
+    "WHAT_TO_DO",
     "curl_request",
 ]
 
@@ -195,11 +197,17 @@ def uninstall() -> None:
 
 # --- what cannot run in a page: one sentence each ----------------------------------------------
 
-_ELSEWHERE = "`make lab` runs it (README, Set-up)"
+# What the learner can do instead, ending every degradation sentence (tests/browser/test_site.py checks each).
+WHAT_TO_DO = "open the course in JupyterLab on your computer (README, Set-up: `make lab`)"
+
+
+def _elsewhere(what: str = "it") -> str:
+    return f"to run {what}, {WHAT_TO_DO}"
+
+
 _WHY = {
     "matplotlib": "This cell draws a figure with matplotlib, which the browser edition does not include",
     "numpy": "This cell needs numpy, which the browser edition does not include",
-    "jsonschema": "This cell needs jsonschema, which cannot run in a browser (its rpds-py has no WebAssembly build)",
     "starlette": "This cell is part of the web endpoint, which needs a server on a socket that a browser page "
     "cannot open",
     "uvicorn": "This cell is part of the web endpoint, which needs a server on a socket that a browser page "
@@ -218,8 +226,9 @@ def degraded_sentence(why: str, name: str | None = None) -> str:
     "threads"); `name` is set when the cell only uses something a degraded cell above would have made."""
     reason = _WHY.get(why, f"This cell needs {why}, which the browser edition does not include")
     if name is not None:
-        reason = f"This cell uses `{name}`, which a cell above could not make: " + reason[0].lower() + reason[1:]
-    return f"{reason}; {_ELSEWHERE}."
+        why_above = "it " + reason.removeprefix("This cell ")
+        return f"This cell uses `{name}`, which a cell above could not make ({why_above}); {_elsewhere('both')}."
+    return f"{reason}; {_elsewhere()}."
 
 
 def _why(value: BaseException) -> tuple[str, str | None] | None:
@@ -326,12 +335,12 @@ def _bash(line: str, cell: str) -> None:
     recording (and logged), so the cells after it see the sequence they would after curl."""
     found = curl_request(cell) if _gateway is not None else None
     if found is None:
-        print(f"{_BASH}; {_ELSEWHERE}.")
+        print(f"{_BASH}; {_elsewhere()}.")
         return
     method, path, headers, body = found
     ans = _gateway.answer(CLIENT, method, path, httpx2.Headers(headers), body, BASE_URL)
     print(f"{_BASH}, so the recording answered this cell's request ({method} {path.split('?')[0]}: status "
-          f"{ans.status}) without showing it; {_ELSEWHERE.replace('it', 'curl')}.")
+          f"{ans.status}) without showing it; {_elsewhere('curl')}.")
 
 
 def register(shell: Any) -> None:

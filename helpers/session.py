@@ -246,8 +246,8 @@ def _raised_in_a_cell(shell: Any, tb: Any) -> bool:
 def _one_line_api_errors() -> None:
     """In a notebook, show an error raised inside the SDK or the course's helpers as one line (its type and
     message), as the stored outputs do, instead of a screen of library internals. An API error is always one
-    line; another error raised by the learner's own cell code keeps IPython's usual short traceback. `%tb`
-    still prints the whole one."""
+    line, and so is `next(...)` finding nothing (a bare StopIteration); another error raised by the learner's
+    own cell code keeps IPython's usual short traceback. `%tb` still prints the whole one."""
     from IPython import get_ipython
 
     shell = get_ipython()
@@ -257,10 +257,13 @@ def _one_line_api_errors() -> None:
 
     def one_line(self: Any, etype: type, value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
         sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # what %tb shows in full
-        if not isinstance(value, api_error) and _raised_in_a_cell(self, tb):
+        message = f"{etype.__name__}: {value}"
+        if isinstance(value, StopIteration) and not str(value):  # next(...) on a search that found nothing
+            message = "StopIteration: next(...) found no item that matched: nothing in what it searched fits"
+        elif not isinstance(value, api_error) and _raised_in_a_cell(self, tb):
             self.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
             return []
-        stb = [f"{etype.__name__}: {value}", "(the full traceback: run %tb in the next cell)"]
+        stb = [message, "(the full traceback: run %tb in the next cell)"]
         self._showtraceback(etype, value, stb)  # IPython leaves displaying to the handler
         return stb
 

@@ -255,9 +255,9 @@ def effort_figure(responses: Mapping[str, Any]) -> Any:
     """Three panels, one bar per label: thinking shown (characters), output tokens, and cost (US cents)."""
     if not isinstance(responses, Mapping) or not responses:
         raise ValueError("effort_figure() needs a non-empty dict of label -> response")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot  # noqa: F401 - a module that draws names matplotlib (tools/site/build.py)
 
-    from .plots import COLORS
+    from .plots import COLORS, subplots
 
     labels = list(responses)
     values = [
@@ -270,7 +270,7 @@ def effort_figure(responses: Mapping[str, Any]) -> Any:
         ("Output tokens (billed)", "tokens", "{:,.0f}"),
         ("Cost of the call", "US cents", "{:.3f}¢"),
     ]
-    fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.2), dpi=100)
+    fig, axes = subplots(1, 3, figsize=(10.0, 3.2), dpi=100)
     fig.suptitle(f"Adaptive thinking on {_get(next(iter(responses.values())), 'model')}, by effort")
     for ax, (title, unit, fmt), data in zip(axes, panels, values, strict=True):
         bars = ax.bar(labels, data, color=[COLORS["muted"], COLORS["opus"]])  # colours cycle past two

@@ -171,7 +171,7 @@ def shell(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     shown: list[str] = []
     monkeypatch.setattr(sh, "_showtraceback", lambda etype, value, stb: shown.append(etype.__name__))
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as in a page: no matplotlib
-    monkeypatch.setitem(sys.modules, "jsonschema", None)
+    monkeypatch.setitem(sys.modules, "numpy", None)
     sh.set_custom_exc((), None)
     inbrowser.register(sh)
     sh.shown = shown
@@ -188,14 +188,17 @@ def test_a_figure_cell_says_why_in_one_sentence_and_is_not_an_error(shell: Any,
     shell.run_cell("import matplotlib.pyplot as plt\nfrom helpers.plots import figure\nfig, ax = figure('a', 'b', 'c')")
     said = capsys.readouterr().out
     assert said.startswith(inbrowser.degraded_sentence("matplotlib")) and shell.shown == []
+    assert said.rstrip().endswith(f"to run it, {inbrowser.WHAT_TO_DO}."), "it says what to do instead"
     shell.run_cell("ax.plot([1, 2])")  # uses what the degraded cell would have made
-    assert "uses `ax`" in capsys.readouterr().out and shell.shown == []
+    said = capsys.readouterr().out
+    assert "uses `ax`, which a cell above could not make (it draws a figure with matplotlib" in said, said
+    assert said.rstrip().endswith(f"to run both, {inbrowser.WHAT_TO_DO}.") and shell.shown == []
 
 
-def test_jsonschema_and_threads_say_why_and_an_ordinary_error_still_shows(shell: Any,
-                                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    shell.run_cell("import jsonschema")
-    assert "needs jsonschema" in capsys.readouterr().out
+def test_numpy_and_threads_say_why_and_an_ordinary_error_still_shows(shell: Any,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    shell.run_cell("import numpy")
+    assert "needs numpy" in capsys.readouterr().out
     shell.run_cell("raise RuntimeError(\"can't start new thread\")")
     assert "starts threads" in capsys.readouterr().out
     assert shell.shown == []

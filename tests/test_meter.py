@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import make_recording
 
@@ -94,9 +96,9 @@ def test_readme_and_notebook_00_quote_the_current_full_run_cost():
     total = f"${sum(t.total for t in course_bill().values()):.2f}"
     readme = " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())  # however it is wrapped
     assert f"about **{total}**" in readme, f"README should quote {total} (make cost; `make outputs` writes it)"
-    assert f"costs about {total}" in (NOTEBOOKS_DIR / "00_start_here.ipynb").read_text(encoding="utf-8"), (
-        f"notebook 00: {total}"
-    )
+    cells = json.loads((NOTEBOOKS_DIR / "00_start_here.ipynb").read_text(encoding="utf-8"))["cells"]
+    markdown = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert f"costs about \\\\{total}" in markdown, f"notebook 00: \\\\{total} (escaped: a bare $ renders as math)"
 
 
 def test_the_quoted_cost_is_generated_from_the_bill_so_a_model_switch_updates_it():

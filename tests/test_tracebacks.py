@@ -50,8 +50,14 @@ def test_an_error_in_the_cells_own_code_keeps_its_traceback(shell, capsys):
     shell.run_cell("def f():\n    return 1 / 0\nf()")
     out = text(capsys)
     assert "ZeroDivisionError" in out and "return 1 / 0" in out, "the learner sees their own failing line"
-    shell.run_cell("next(iter([]))")
-    assert "StopIteration" in text(capsys)
+
+
+def test_next_finding_nothing_is_one_line_that_says_so(shell, capsys):
+    shell.run_cell("content = ['text']\nblock = next(b for b in content if b == 'tool_use')")
+    out = text(capsys)
+    assert "StopIteration: next(...) found no item that matched" in out and "%tb" in out, out
+    assert "Traceback (most recent call last)" not in out and "block = next" not in out
+    assert len(out.strip().splitlines()) == 2, out
 
 
 def test_tb_still_prints_the_whole_traceback(shell, capsys):

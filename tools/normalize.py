@@ -7,7 +7,9 @@
 Normalized: kernelspec python3, language_info reduced to its name, cell metadata reduced to tags,
 sequential execution counts and cell ids, widget outputs reduced to their static form (no widget state),
 tracebacks reduced to their last line, kernel temp paths replaced, and no absolute path of this machine in
-any output.
+any output. In Markdown, a `$` before a digit outside code is escaped as `\\\\$2`: JupyterLab and nbviewer
+read `$...$` as LaTeX, so "$2 ... $0.62" would render as one line of math, and a single backslash does not
+survive JupyterLab's Markdown (jupyterlab#8645); --check refuses an unescaped one.
 """
 
 from __future__ import annotations
@@ -34,6 +36,61 @@ def _text(value: Any) -> str:
 
 def _lines(text: str) -> list[str]:
     return text.splitlines(keepends=True)
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1|`+", re.S)  # an inline code span (or a lone run of backticks)
+# A price such as $2 or $0.62 not yet written \\$2. One backslash is not enough in JupyterLab: Markdown turns
+# \$ into $ before MathJax reads the page (jupyterlab#8645); \\$ reaches MathJax as \$, an escaped dollar.
+_BARE_DOLLAR = re.compile(r"(?<!\\\\)\$(?=\d)")
+_ESCAPED_ONCE = re.compile(r"(?<!\\)\\?\$(?=\d)")
+
+
+def _outside_code(markdown: str, fix: Any) -> str:
+    """`markdown` with `fix` applied to each stretch of prose: fenced code blocks and code spans are kept."""
+    out, prose, fence = [], [], ""
+
+    def flush() -> None:
+        text = "".join(prose)
+        pos = 0
+        for m in _CODE_SPAN.finditer(text):
+            out.append(fix(text[pos : m.start()]) + m.group(0))
+            pos = m.end()
+        out.append(fix(text[pos:]))
+        prose.clear()
+
+    for line in markdown.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if fence:
+            out.append(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip(" `~\r\n"):
+                fence = ""
+        elif m:
+            flush()
+            fence = m.group(1)
+            out.append(line)
+        else:
+            prose.append(line)
+    flush()
+    return "".join(out)
+
+
+def escape_dollars(markdown: str) -> str:
+    """Markdown with every `$` before a digit outside code written `\\\\$`, so no price renders as math."""
+    return _outside_code(markdown, lambda text: _ESCAPED_ONCE.sub(r"\\\\$", text))
+
+
+def bare_dollars(markdown: str) -> list[str]:
+    """The prices in `markdown` (outside code) whose `$` is not escaped, each with a little context."""
+    found: list[str] = []
+
+    def note(text: str) -> str:
+        found.extend(text[max(0, m.start() - 20) : m.end() + 10].replace("\n", " ")
+                     for m in _BARE_DOLLAR.finditer(text))
+        return text
+
+    _outside_code(markdown, note)
+    return found
 
 
 def _clean_output(out: dict[str, Any]) -> dict[str, Any]:
@@ -109,6 +166,8 @@ def normalize(nb: dict[str, Any]) -> dict[str, Any]:
         else:
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
+            if cell["cell_type"] == "markdown":
+                cell["source"] = _lines(escape_dollars(_text(cell["source"])))
     return nb
 
 
@@ -127,6 +186,9 @@ def problems(path: Path) -> list[str]:
         if len(machine_path) > 1 and machine_path in text:
             found.append(f"contains the absolute path {machine_path}")
     for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "markdown":
+            found.extend(f"cell {i}: a price would render as math: {bare!r} (write \\\\$, or run tools/normalize.py)"
+                         for bare in bare_dollars(_text(cell["source"])))
         if cell["cell_type"] != "code" or not _text(cell["source"]).strip():
             continue
         if not cell.get("outputs"):  # a definition cell prints a short check of what it defines

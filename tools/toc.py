@@ -36,7 +36,7 @@ HOME = "00_start_here.ipynb"
 # The cost follows the recordings and the price table, so a model switch (`make authored outputs`) updates it.
 COST_HEAD = "**What a full live run costs**"
 COST_PARAGRAPH = re.compile(re.escape(COST_HEAD) + r".*?(?=\n\n|\Z)", re.S)
-COST_IN_00 = re.compile(r"(costs about )\$\d+\.\d\d( at today's prices)")
+COST_IN_00 = re.compile(r"(costs about )\\{0,2}\$\d+\.\d\d( at today's prices)")  # \\$: not math (normalize.py)
 _WORDS = "no one two three four five six seven eight nine ten eleven twelve".split()
 
 
@@ -128,7 +128,7 @@ def with_cost(readme: str, bill: dict, titles: dict[str, str]) -> str:
 
 
 def with_cost_in_00(nb: dict, bill: dict) -> dict:
-    total = f"${sum(t.total for t in bill.values()):.2f}"
+    total = f"\\\\${sum(t.total for t in bill.values()):.2f}"
     cells, found = [], False
     for cell in nb["cells"]:
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]

@@ -16,11 +16,16 @@ __all__ = ["Result", "result", "close_to", "rounded_ok", "ROUNDING", "unfilled"]
 # under 4.5:1, while theme-coloured text reads in both (the emoji and the words carry the meaning too).
 _OK = "border-left:3px solid var(--jp-success-color1, #1a7f37);padding-left:6px"
 _NOT_YET = "border-left:3px solid var(--jp-error-color1, #cf222e);padding-left:6px"
+_TO_DO = "border-left:3px solid var(--jp-border-color1, #8c959f);padding-left:6px"
+# A check's one problem while the exercise's placeholder is untouched starts so ("Replace ... with ...",
+# "Replace each ... with ..."): an exercise not yet attempted, shown as a task, not as a failure.
+_PLACEHOLDER = ("Replace ... ", "Replace each ... ")
 
 
 @dataclass
 class Result:
-    """The outcome of a self-check: shown as a green tick or a list of what to fix."""
+    """The outcome of a self-check: a green tick, a list of what to fix, or (placeholder untouched) a neutral
+    "your turn" with what to replace, never a red mark for an exercise not yet attempted."""
 
     title: str
     problems: list[str] = field(default_factory=list)
@@ -33,9 +38,16 @@ class Result:
     def __bool__(self) -> bool:
         return self.ok
 
+    @property
+    def attempted(self) -> bool:
+        """False while the exercise's placeholder is still in place (the learner has not started)."""
+        return not (len(self.problems) == 1 and self.problems[0].startswith(_PLACEHOLDER))
+
     def __repr__(self) -> str:
         if self.ok:
             return f"✅ {self.title}: correct." + (f" {self.note}" if self.note else "")
+        if not self.attempted:
+            return f"✏️ {self.title}: your turn. {self.problems[0]}"
         lines = [f"❌ {self.title}: not yet."] + [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -43,6 +55,9 @@ class Result:
         if self.ok:
             extra = f" {html.escape(self.note)}" if self.note else ""
             return f'<div style="{_OK}">✅ <b>{html.escape(self.title)}</b>: correct.{extra}</div>'
+        if not self.attempted:
+            hint = html.escape(self.problems[0])
+            return f'<div style="{_TO_DO}">✏️ <b>{html.escape(self.title)}</b>: your turn. {hint}</div>'
         items = "".join(f"<li>{html.escape(p)}</li>" for p in self.problems)
         return (
             f'<div style="{_NOT_YET}">❌ <b>{html.escape(self.title)}</b>: not yet.'

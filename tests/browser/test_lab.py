@@ -8,7 +8,10 @@ Notebook 02: after Run All the chat widget is empty, a Recorded button replays i
 the newest entry is in view, and an unrecorded message gets one plain line. Notebook 05: run the primer's
 streaming cell at replay speed 4 and see its text grow. Notebook 03 opens trusted and with no cell
 changed, with its banner boxed, the explorer's static view and no news pop-up. No error output outside
-cells tagged raises-exception. Screenshots go to artifacts/browser/ (git-ignored).
+cells tagged raises-exception. Every notebook: its code cells run in one kernel and each exercise's own
+solution reaches ✅; opened in the light and the dark theme, no Markdown cell renders math where no formula
+was meant, and no figure is an opaque block on the dark theme. Screenshots go to artifacts/browser/
+(git-ignored).
 Skipped, loudly, when Chromium or Playwright is missing; `make test` installs both where it can.
 """
 
@@ -30,6 +33,20 @@ from pathlib import Path
 
 import pytest
 from chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, sync_playwright
+from course import (
+    CLOSE_NOTEBOOK,
+    MATH_IN_MARKDOWN,
+    NOTEBOOKS,
+    OPEN_NOTEBOOK,
+    RUN_CODE,
+    RUN_NOTEBOOK,
+    SHOW_CELL,
+    THEMES,
+    exercises,
+    intended_math,
+    passed,
+    set_theme,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("course_lab", ROOT / "tools" / "lab.py")
@@ -56,6 +73,7 @@ def lab(tmp_path_factory) -> Iterator[str]:
     served.mkdir()
     for nb in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"):
         shutil.copy(nb, served / nb.name)
+    shutil.copytree(ROOT / "notebooks" / "data", served / "data")  # what notebooks read beside them
     course_lab.trust(sorted(served.glob("*.ipynb")), data_dir=str(home / "data"))
     port, token = free_port(), secrets.token_hex(16)
     # Speed 4: 05's stream takes about 3 s instead of 12, still slow enough to watch it grow.
@@ -213,16 +231,6 @@ ADD_CELL = """async (code) => {
   await app.commands.execute('notebook:run-cell');
   return p.content.activeCellIndex;
 }"""
-
-
-def set_theme(page: Page, theme: str) -> None:
-    page.evaluate("(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
-    dark = "true" if "Dark" in theme else "false"
-    page.wait_for_function(f"""(theme) => document.body.dataset.jpThemeName === theme
-        && document.body.dataset.jpThemeLight === '{"false" if dark == "true" else "true"}'
-        && getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim() !== ''""",
-                           arg=theme, timeout=20_000)
-    page.wait_for_timeout(300)  # the theme's stylesheet applied to every output
 
 
 def low_contrast(page: Page, card_cells: list[int]) -> tuple[list[dict], int]:
@@ -406,3 +414,88 @@ def test_streaming_cell_grows_while_it_streams(page: Page, lab: str) -> None:
     assert len(set(growing)) >= 3, f"text lengths seen while streaming: {lengths}"
     assert growing == sorted(growing), "streamed text only grows"
     assert untagged_errors(page) == []
+
+
+START_KERNEL = """async () => {
+  const kernel = await window.jupyterapp.serviceManager.kernels.startNew({name: 'python3'});
+  await kernel.info;
+  window.__primerKernel = kernel;
+  return kernel.id;
+}"""
+
+
+def test_every_notebook_runs_and_every_solution_reaches_a_tick_in_jupyterlab(page: Page, lab: str) -> None:
+    """All code cells of the 11 notebooks in one kernel of this JupyterLab (replay speed 0), then each exercise's
+    own solution with its check: every one reaches ✅, and no untagged cell ends in an error."""
+    open_notebook(page, lab, "00_start_here.ipynb", clear=False)
+    page.evaluate(START_KERNEL)
+    page.evaluate(RUN_CODE, ["import os\nos.environ['PRIMER_REPLAY_SPEED'] = '0'"])  # no paced streams here
+    problems, failed, solved = [], [], 0
+    try:
+        for nb in NOTEBOOKS:
+            for i, c in enumerate(page.evaluate(RUN_NOTEBOOK, nb.name)):
+                errors = [f"{o['ename']}: {o['evalue'][:200]}" for o in c["outputs"] if o["output_type"] == "error"]
+                if (errors or c["status"] != "ok") and "raises-exception" not in c["tags"]:
+                    problems.append(f"{nb.stem} code cell {i}: {errors or c['status']} in {c['source'][:80]!r}")
+            for cell, solution, check in exercises(nb):
+                solved += 1
+                outs = [o for c in page.evaluate(RUN_CODE, [solution, check]) for o in c["outputs"]]
+                if not passed(outs):
+                    failed.append(f"{nb.stem} exercise in code cell {cell}: {check} gave "
+                                  f"{[o.get('text') or o.get('evalue') for o in outs]!r:.400}")
+    finally:
+        page.evaluate("() => window.__primerKernel.shutdown()")
+    assert problems == [], "cells that failed in JupyterLab:\n" + "\n".join(problems)
+    assert solved >= 20 and failed == [], "solutions short of ✅ in JupyterLab:\n" + "\n".join(failed)
+
+
+def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(page: Page, lab: str) -> None:
+    """Each notebook opened as `make lab` opens it, in the light and the dark theme (screenshots in
+    artifacts/browser/): no Markdown cell renders math unless it means a formula (a price read as LaTeX turned a
+    paragraph of 00 into one italic line), a closed Solution block has space below it, and a figure is not a
+    white block on the dark theme."""
+    open_notebook(page, lab, "00_start_here.ipynb", clear=False)
+    page.evaluate(CLOSE_NOTEBOOK)
+    math, blocks, tight = [], [], []
+    for n, nb in enumerate(NOTEBOOKS):
+        page.evaluate(OPEN_NOTEBOOK, nb.name)
+        cells = page.evaluate(MATH_IN_MARKDOWN)
+        math += [f"{nb.stem} cell {c['i']}: {c['math']} math elements in {c['text']!r}"
+                 for c in cells if c["math"] and not intended_math(c["source"])]
+        tight += [f"{nb.stem} cell {c['i']}: {c['gaps']} px" for c in cells if any(g < 8 for g in c["gaps"])]
+        for theme in THEMES[:: 1 if n % 2 == 0 else -1]:  # the theme the last one ended in, then the other
+            set_theme(page, theme)
+            page.evaluate(SHOW_CELL, ["price", "exercise"] if theme == THEMES[0] else ["figure", "exercise"])
+            if theme == THEMES[1]:  # the first stored figure, drawn: its corner lets the dark page through
+                blocks += [f"{nb.stem}: {b}" for b in page.evaluate(FIGURE_CORNER) if b]
+            page.screenshot(path=str(ARTIFACTS / f"lab_{nb.stem}_{theme.split()[-1].lower()}.png"))
+        page.evaluate(CLOSE_NOTEBOOK)
+    set_theme(page, THEMES[0])  # as a learner starts
+    assert math == [], "Markdown rendered as math where no formula was meant:\n" + "\n".join(math)
+    assert blocks == [], f"figures drawn as opaque blocks on the dark theme: {blocks}"
+    assert tight == [], f"no space between a Solution block and what follows: {tight}"
+
+
+# For the open notebook's first stored PNG: scrolled into view and drawn on a canvas, whether its top-left pixel
+# is opaque, and whether JupyterLab paints a background behind it (needs_background): either is a white block
+# on a dark page. [] when the notebook stores no figure.
+FIGURE_CORNER = """async () => {
+  const p = window.jupyterapp.shell.currentWidget;
+  const cell = p.content.widgets.find(c => c.model.type === 'code'
+    && c.model.outputs.toJSON().some(o => o.data && o.data['image/png']));
+  if (!cell) return [];
+  await p.content.scrollToCell(cell, 'center');
+  for (let n = 0; n < 50; n++) {
+    const img = cell.node.querySelector('.jp-OutputArea-output img');
+    if (img && img.complete && img.naturalWidth) {
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+      const g = canvas.getContext('2d'); g.drawImage(img, 0, 0);
+      const alpha = g.getImageData(1, 1, 1, 1).data[3], behind = getComputedStyle(img).backgroundColor;
+      return [alpha > 0 ? 'opaque corner (alpha ' + alpha + ')' : '',
+              behind === 'rgba(0, 0, 0, 0)' ? '' : 'painted on ' + behind + ' (' + img.className + ')'];
+    }
+    await new Promise(r => setTimeout(r, 100));
+  }
+  return ['no figure drawn'];
+}"""

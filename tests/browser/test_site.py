@@ -3,10 +3,12 @@ headless Chromium through Playwright, with nothing installed and no request leav
 
 Every notebook runs in replay in one Pyodide kernel of the site (each starts with its own helpers.setup):
 no code cell ends in an error unless it is tagged raises-exception, the text each cell prints equals the
-output stored in git, and what cannot run in a page (figures without matplotlib, jsonschema, notebook 05's
-web endpoint, %%bash cURL cells) says so in one sentence. Notebook 03 then runs in the page as a learner
-runs it: its banner says "in your browser" and "replay only", its slider widget responds, its cURL cell and
-figure cells say why they do not run and show the stored figure. Every request any page or kernel worker
+output stored in git, what cannot run in a page (figures without matplotlib, notebook 05's web endpoint,
+%%bash cURL cells) says so in one sentence that says what to do instead, and every exercise's own solution
+reaches ✅. Every notebook opens in the light and the dark theme with no Markdown rendered as math. Notebook
+03 then runs in the page as a learner runs it: a line says Python is starting until the kernel is idle, its
+banner says "in your browser" and "replay only", its slider widget responds, its cURL cell and figure cells
+say why they do not run and show the stored figure. Every request any page or kernel worker
 makes is checked: those outside the origin are refused and fail the test. Prints the site's size and the
 time to the first executed cell (a benchmark, never asserted). Skipped, loudly, without Chromium,
 Playwright or a built site (`make site`).
@@ -27,6 +29,22 @@ from typing import Any
 
 import pytest
 from chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NEEDS_CHROMIUM, sync_playwright
+from course import (
+    CLOSE_NOTEBOOK,
+    MATH_IN_MARKDOWN,
+    NOTEBOOKS,
+    OPEN_NOTEBOOK,
+    RUN_CODE,
+    RUN_NOTEBOOK,
+    SHOW_CELL,
+    THEMES,
+    exercises,
+    intended_math,
+    passed,
+    set_theme,
+)
+
+from helpers.inbrowser import WHAT_TO_DO
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("PRIMER_SITE", ROOT / "site"))
@@ -45,13 +63,13 @@ pytestmark = [
 DEGRADED = {
     "bash": "cURL cells need a shell",
     "figure": "draws a figure with matplotlib",
-    "jsonschema": "needs jsonschema",
     "web": "part of the web endpoint",
     "threads": "starts threads",
+    "above": "which a cell above could not make",
 }
 EXPECTED = {  # notebook -> kinds of degradation it must show at least once
     "01_first_request": {"bash"}, "02_system_prompts": {"figure"}, "03_temperature": {"bash", "figure"},
-    "04_tool_use": {"jsonschema", "threads"}, "05_streaming": {"bash", "figure", "web"},
+    "04_tool_use": {"threads"}, "05_streaming": {"bash", "figure", "web"},
     "10_errors": {"bash", "figure"},
 }
 # As tests/sanitize.cfg: what differs between any two runs, and the SDK's release number.
@@ -143,32 +161,6 @@ KERNEL_IDLE = """() => { const w = window.jupyterapp && window.jupyterapp.shell.
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
   return !!k && k.status === 'idle'; }"""
 
-# Runs every code cell of one notebook in `kernel` (stop_on_error off) and returns what each sent: streams,
-# display data and results (text/plain and which mime types), errors, and the execute reply's status.
-RUN_NOTEBOOK = """async (name) => {
-  const app = window.jupyterapp, kernel = window.__primerKernel;
-  const nb = (await app.serviceManager.contents.get(name, {content: true})).content;
-  const cells = [];
-  for (const cell of nb.cells) {
-    if (cell.cell_type !== 'code') continue;
-    const source = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
-    const got = {source: source.slice(0, 300), tags: (cell.metadata || {}).tags || [], stored: cell.outputs,
-                 outputs: []};
-    const future = kernel.requestExecute({code: source, stop_on_error: false, store_history: true});
-    future.onIOPub = (msg) => {
-      const t = msg.header.msg_type, c = msg.content;
-      if (t === 'stream') got.outputs.push({output_type: 'stream', name: c.name, text: c.text});
-      else if (t === 'error') got.outputs.push({output_type: 'error', ename: c.ename, evalue: c.evalue});
-      else if (t === 'display_data' || t === 'execute_result')
-        got.outputs.push({output_type: t, mimes: Object.keys(c.data), text: c.data['text/plain'] || ''});
-    };
-    const reply = await future.done;
-    got.status = reply.content.status;
-    cells.push(got);
-  }
-  return cells;
-}"""
-
 # Code cells with source that have not run (no execution count), and whether the kernel is busy.
 NOT_RUN = """() => { const p = window.jupyterapp.shell.currentWidget;
   return p.content.widgets.map((c, i) => [i, c]).filter(([i, c]) => c.model.type === 'code'
@@ -214,13 +206,25 @@ def _text(outputs: list[dict], stored: bool) -> str:
     return joined
 
 
+def _said(outputs: list[dict]) -> str:
+    return "".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
+
+
 def _kinds(outputs: list[dict]) -> set[str]:
-    said = "".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
-    return {kind for kind, words in DEGRADED.items() if words in said}
+    return {kind for kind, words in DEGRADED.items() if words in _said(outputs)}
+
+
+def _without_a_way_on(outputs: list[dict]) -> list[str]:
+    """The degradation sentences (helpers.inbrowser) in `outputs` that do not say what to do instead."""
+    lines = [line for line in _said(outputs).splitlines() if any(words in line for words in DEGRADED.values())
+             or "browser page" in line or "browser edition" in line]
+    return [line for line in lines if WHAT_TO_DO not in line]
 
 
 def test_every_notebook_runs_in_the_browser_and_prints_what_git_stores(context: tuple[BrowserContext, list[str]],
                                                                       origin: str) -> None:
+    """All code cells of the 11 notebooks in one kernel of the page, then each exercise's own solution with its
+    check: every one reaches ✅ in the browser edition. Each degradation says what to do instead."""
     ctx, _ = context
     page = ctx.new_page()
     page.goto(f"{origin}/lab/index.html")
@@ -229,8 +233,8 @@ def test_every_notebook_runs_in_the_browser_and_prints_what_git_stores(context: 
     started = time.monotonic()
     page.evaluate(START_KERNEL)
     boot = time.monotonic() - started
-    problems, seen, differ, ran = [], {}, [], 0
-    for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    problems, seen, differ, mute, failed, ran, solved = [], {}, [], [], [], 0, 0
+    for nb in NOTEBOOKS:
         t0 = time.monotonic()
         cells = page.evaluate(RUN_NOTEBOOK, nb.name)
         ran += len(cells)
@@ -242,14 +246,24 @@ def test_every_notebook_runs_in_the_browser_and_prints_what_git_stores(context: 
                 problems.append(f"{nb.stem} code cell {i}: {errors or c['status']} in {c['source'][:80]!r}")
             found = _kinds(c["outputs"])
             kinds |= found
+            mute += [f"{nb.stem} code cell {i}: {line!r}" for line in _without_a_way_on(c["outputs"])]
             if i == 0:  # the banner: the browser's own words (the next test reads them)
                 continue
             if not found and not tagged and _text(c["outputs"], False) != _text(c["stored"], True):
                 differ.append(f"{nb.stem} code cell {i} {c['source'][:60]!r}:\n  got    "
                               f"{_text(c['outputs'], False)[:300]!r}\n  stored {_text(c['stored'], True)[:300]!r}")
+            if nb.stem == "04_tool_use" and "How many stone" in c["source"]:
+                assert "round 3: end_turn" in _text(c["outputs"], False), "04's recovery runs to its end"
         seen[nb.stem] = kinds
+        for cell, solution, check in exercises(nb):
+            solved += 1
+            outs = [o for c in page.evaluate(RUN_CODE, [solution, check]) for o in c["outputs"]]
+            if not passed(outs):
+                failed.append(f"{nb.stem} exercise in code cell {cell}: {check} gave "
+                              f"{[o.get('text') or o.get('evalue') for o in outs]!r:.400}")
         print(f"benchmark: {nb.stem}: {len(cells)} code cells in {time.monotonic() - t0:.1f} s")
-    print(f"benchmark: site kernel ready in {boot:.1f} s; {ran} code cells of {len(seen)} notebooks")
+    print(f"benchmark: site kernel ready in {boot:.1f} s; {ran} code cells of {len(seen)} notebooks, "
+          f"{solved} solutions")
     # As in JupyterLab: an error stops the queue unless its request said stop_on_error false (raises-exception)
     assert page.evaluate(QUEUED_AFTER_ERROR, False) == "ran"
     assert page.evaluate(QUEUED_AFTER_ERROR, True) == "cancelled"
@@ -257,7 +271,53 @@ def test_every_notebook_runs_in_the_browser_and_prints_what_git_stores(context: 
     assert problems == [], "cells that failed in the browser:\n" + "\n".join(problems)
     missing = {nb: kinds - seen.get(nb, set()) for nb, kinds in EXPECTED.items() if kinds - seen.get(nb, set())}
     assert missing == {}, f"degradations that did not say why: {missing}"
+    assert mute == [], f"degradations that do not say what to do ({WHAT_TO_DO!r}):\n" + "\n".join(mute)
+    assert solved >= 20 and failed == [], "solutions short of ✅ in the browser edition:\n" + "\n".join(failed)
     assert differ == [], f"{len(differ)} cells printed other text than git stores:\n" + "\n".join(differ)
+
+
+def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(
+        context: tuple[BrowserContext, list[str]], origin: str) -> None:
+    """Each notebook opened in the page, in the light and the dark theme (screenshots in artifacts/browser/):
+    no Markdown cell renders math unless it means a formula (a price read as LaTeX turned a paragraph of 00 into
+    one italic line), and 00 says that the page has no .env and no live mode."""
+    ctx, _ = context
+    page = ctx.new_page()
+    page.goto(f"{origin}/lab/index.html")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined"
+                           " && !!window.jupyterapp.shell.currentWidget", timeout=60_000, polling=100)
+    math, tight, note = [], [], ""
+    for n, nb in enumerate(NOTEBOOKS):
+        page.evaluate(OPEN_NOTEBOOK, nb.name)
+        cells = page.evaluate(MATH_IN_MARKDOWN)
+        math += [f"{nb.stem} cell {c['i']}: {c['math']} math elements in {c['text']!r}" for c in cells
+                 if c["math"] and not intended_math(c["source"])]
+        tight += [f"{nb.stem} cell {c['i']}: {c['gaps']} px" for c in cells if any(g < 8 for g in c["gaps"])]
+        if nb.stem.startswith("00_"):
+            note = next((c["source"] for c in cells if c["text"].startswith("In the browser edition")), "")
+        for theme in THEMES[:: 1 if n % 2 == 0 else -1]:  # the theme the last one ended in, then the other
+            set_theme(page, theme)
+            page.evaluate(SHOW_CELL, ["price", "exercise"] if theme == THEMES[0] else ["figure", "exercise"])
+            page.screenshot(path=str(ARTIFACTS / f"site_{nb.stem}_{theme.split()[-1].lower()}.png"))
+        page.evaluate(CLOSE_NOTEBOOK)
+    set_theme(page, THEMES[0])  # as a learner starts
+    page.close()
+    assert math == [], "Markdown rendered as math where no formula was meant:\n" + "\n".join(math)
+    assert tight == [], f"no space between a Solution block and what follows: {tight}"
+    assert "no `.env`" in note and "no live mode" in note and "your computer" in note, note
+
+
+def test_the_site_serves_notebooks_with_their_text_joined() -> None:
+    """git stores text as lists of lines; JupyterLite serves a notebook as it is, and JupyterLab then shows a
+    stored output's lines with a comma at the start of each (",anthropic SDK 2.x: True"). The build joins them."""
+    lists = []
+    for nb in NOTEBOOKS:
+        served = json.loads((SITE / "files" / nb.name).read_text(encoding="utf-8"))
+        for i, cell in enumerate(served["cells"]):
+            fields = [cell["source"]] + [o.get("text", "") for o in cell.get("outputs", [])]
+            fields += [v for o in cell.get("outputs", []) for m, v in o.get("data", {}).items() if "json" not in m]
+            lists += [f"{nb.stem} cell {i}"] * any(isinstance(f, list) for f in fields)
+    assert lists == [], f"multi-line text served as lists of lines: {lists[:10]}"
 
 
 def test_a_learner_runs_notebook_03_in_the_page(context: tuple[BrowserContext, list[str]], origin: str) -> None:
@@ -265,8 +325,14 @@ def test_a_learner_runs_notebook_03_in_the_page(context: tuple[BrowserContext, l
     page: Page = ctx.new_page()
     t0 = time.monotonic()
     page.goto(f"{origin}/lab/index.html?path=03_temperature.ipynb")
+    starting = page.locator("#primer-starting")
+    starting.wait_for(state="visible", timeout=10_000)  # while "Python (Pyodide) | Unknown": say what happens
+    said_at_start = starting.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "site_03_starting.png"))
     page.wait_for_function(KERNEL_IDLE, timeout=120_000, polling=200)
     idle = time.monotonic() - t0
+    starting.wait_for(state="detached", timeout=5_000)
+    assert "Starting Python in your browser" in said_at_start and "seconds" in said_at_start, said_at_start
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.outputs.length > 0",

@@ -43,9 +43,13 @@ PY_VERSION = "3.14"
 ROOTS = (
     "micropip", "piplite", "ipykernel", "pyodide-kernel", "comm", "jedi", "ipython", "widgetsnbextension",
     "ipywidgets", "claude-api-primer", "anthropic", "python-dotenv", "filelock", "httpx2-jsfetch", "mistune",
+    "jsonschema",
 )
+# jsonschema for notebook 04 (its exercise's check, safe_run_tool, the contact's validation): from 4.18 on it
+# needs rpds-py, which has no wheel for Pyodide on the index; requirements/course.in locks 4.17 (pure Python:
+# attrs, pyrsistent) for emscripten, with the same Draft202012Validator, messages and errors the lesson uses.
 # Downloaded from the index, with what they need, at the versions requirements.txt locks for Pyodide's platform.
-INDEX_REQUIREMENTS = ("micropip", "ipython", "jedi", "comm", "ipywidgets", "mistune", "httpx2-jsfetch")
+INDEX_REQUIREMENTS = ("micropip", "ipython", "jedi", "comm", "ipywidgets", "mistune", "httpx2-jsfetch", "jsonschema")
 INDEX_ROOTS = ("anthropic", "python-dotenv", "filelock", *INDEX_REQUIREMENTS)
 # What the kernel itself needs, and nothing of the course's: a stock site (tools/site/bench.py measures one).
 KERNEL_ROOTS = ("micropip", "piplite", "ipykernel", "pyodide-kernel", "comm", "jedi", "ipython", "widgetsnbextension")
@@ -276,7 +280,7 @@ def build(out: Path, jupyter: Path) -> dict[str, float]:
         content = work / "content"
         content.mkdir()
         for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-            shutil.copy(nb, content / nb.name)
+            (content / nb.name).write_text(site_notebook(nb), encoding="utf-8")
         shutil.copytree(ROOT / "notebooks" / "data", content / "data")
         built = work / "site"
         log = open(work / "lite-build.log", "w")  # doit's task list: shown only when the build fails
@@ -291,6 +295,7 @@ def build(out: Path, jupyter: Path) -> dict[str, float]:
         log.close()
         times["jupyter lite build"] = time.monotonic() - t0 - sum(times.values())
         honour_stop_on_error(built)
+        add_startup_note(built)
         check_site(built, packages)
         if out.exists():
             shutil.rmtree(out)
@@ -299,6 +304,67 @@ def build(out: Path, jupyter: Path) -> dict[str, float]:
         shutil.rmtree(work, ignore_errors=True)
     times["total"] = time.monotonic() - t0
     return times
+
+
+# Notebook 00 tells a learner to make a .env and go live, which a page cannot do: its copy in the site gets
+# this note before the first Markdown cell that mentions .env (the notebook in git is unchanged).
+BROWSER_NOTE_00 = (
+    "> **In the browser edition** there is no `.env`, no key and no live mode: this page replays the course's "
+    "recordings and nothing reaches the API. The key, `.env` and going-live steps below are for the course on "
+    "your computer (README, Set-up); here, read them and run the cells as they are."
+)
+
+
+def _joined(value: object) -> object:
+    return "".join(value) if isinstance(value, list) else value
+
+
+def site_notebook(path: Path) -> str:
+    """A notebook as the site serves it: as in git, with multi-line strings joined and notebook 00's
+    BROWSER_NOTE_00. git stores text as a list of lines (nbformat allows both); JupyterLab's server joins
+    them, JupyterLite does not, and a stored output's lines then show with a comma at each line's start."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        cell["source"] = _joined(cell["source"])
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = _joined(out["text"])
+            for mime, value in out.get("data", {}).items():
+                if not mime.endswith("json"):  # a JSON output's list is its value, not lines
+                    out["data"][mime] = _joined(value)
+    if not path.name.startswith("00_"):
+        return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    at = next((i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown" and ".env" in "".join(c["source"])),
+              None)
+    if at is None:
+        raise SystemExit(f"make site: {path.name} no longer mentions .env: update BROWSER_NOTE_00 in tools/site")
+    nb["cells"].insert(at, {"cell_type": "markdown", "id": "browser-note", "metadata": {}, "source": BROWSER_NOTE_00})
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+# The kernel takes about 10 s to start in a page (Pyodide and the course's packages load first), while
+# JupyterLab shows only "Python (Pyodide) | Unknown". A note above that status bar says what is happening
+# and goes away once the open notebook's kernel is idle.
+STARTUP_NOTE = (
+    '<div id="primer-starting" role="status" style="position:fixed;bottom:30px;right:16px;max-width:420px;'
+    'z-index:10000;padding:6px 14px;font:14px sans-serif;background:#fff8c5;color:#1f2328;'
+    'border:1px solid #d4a72c;border-radius:6px">Starting Python in your browser: about 10 seconds the '
+    "first time, nothing to install. Cells run once the kernel shows Idle.</div>\n"
+    "<script>(function () { var note = document.getElementById('primer-starting');"
+    " var t = setInterval(function () { var app = window.jupyterapp, w = app && app.shell.currentWidget;"
+    " var k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;"
+    " if ((k && k.status === 'idle') || (w && !w.sessionContext)) {"
+    " note.remove(); clearInterval(t); } }, 300); })();</script>\n"
+)
+
+
+def add_startup_note(site: Path) -> None:
+    """Put STARTUP_NOTE into the lab and notebooks pages, before their one closing body tag."""
+    for page in (site / "lab" / "index.html", site / "notebooks" / "index.html"):
+        html = page.read_text(encoding="utf-8")
+        if html.count("</body>") != 1:
+            raise SystemExit(f"make site: {page.relative_to(site)} has {html.count('</body>')} </body> tags, not 1")
+        page.write_text(html.replace("</body>", STARTUP_NOTE + "</body>"), encoding="utf-8")
 
 
 # JupyterLite 0.8's kernel service cancels every queued cell after any error reply (jupyterlite#1671), even
