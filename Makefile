@@ -95,7 +95,7 @@ cost: $(LAB_STAMP)
 	$(BIN)/python tools/cost.py
 
 bench: $(DEV_STAMP) site
-	$(REPLAY) $(BIN)/python tools/bench.py
+	$(REPLAY) $(BIN)/python tools/bench.py --report docs/performance.md
 	$(BIN)/python tools/loadbench.py
 
 # --- the browser edition ----------------------------------------------------------------------------------------

@@ -176,9 +176,10 @@ def message_batch(
 
 
 def stream_events(
-    text_pieces: list[str], tokens_in: int = 50, tokens_out: int = 30
+    text_pieces: list[str], tokens_in: int = 50, tokens_out: int = 30, model: str = "claude-opus-4-6"
 ) -> list[tuple[str, dict[str, Any]]]:
-    start = dict(message(""), content=[], stop_reason=None, usage={"input_tokens": tokens_in, "output_tokens": 1})
+    start = dict(message("", model=model), content=[], stop_reason=None,
+                 usage={"input_tokens": tokens_in, "output_tokens": 1})
     events = [
         ("message_start", {"type": "message_start", "message": start}),
         (

@@ -705,3 +705,30 @@ def _fixed_30(err, retry, sleep):  # W3: honours retry-after, otherwise always 3
 def test_10_retry_wrapper_wrong(wrapper, says):
     res = errors.check_retry_wrapper(wrapper)
     assert not res.ok and says in repr(res)
+
+
+def test_a_wrapper_that_never_doubles_never_passes_by_the_luck_of_its_jitter():
+    # A review found the constant-retry-number wrapper passing 18 runs in 200: jittered waits can rise by chance.
+    import time as _time
+
+    import anthropic
+
+    from helpers.checks import errors as retry_check
+    from helpers.errors import wait_before_retry
+
+    retryable = (anthropic.RateLimitError, anthropic.InternalServerError, anthropic.APIConnectionError)
+
+    def wrapper(doubles: bool):
+        def call_with_retries(send, max_retries=3, sleep=_time.sleep):
+            for attempt in range(max_retries + 1):
+                try:
+                    return send()
+                except retryable as err:
+                    caps = {"enforced_spend_limit_reached", "contract_spend_limit_reached"}
+                    if attempt == max_retries or getattr(err, "error_code", None) in caps:
+                        raise
+                    wait_before_retry(err, attempt + 1 if doubles else 1, sleep=sleep)
+        return call_with_retries
+
+    assert not any(retry_check.check_retry_wrapper(wrapper(False)).ok for _ in range(60))
+    assert all(retry_check.check_retry_wrapper(wrapper(True)).ok for _ in range(60))

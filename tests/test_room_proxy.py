@@ -197,7 +197,7 @@ def _only_request(fake: FakeUpstream) -> dict[str, Any]:
 
 
 def test_a_participant_goes_live_through_the_room_proxy(live, fake, room, capsys):
-    fake.replies.append(Reply(body=message("hello from the room", tokens_in=120, tokens_out=30)))
+    fake.replies.append(Reply(body=message("hello from the room", model=helpers.OPUS, tokens_in=120, tokens_out=30)))
     helpers.setup("01_first_request")
     banner = capsys.readouterr().out
     assert banner.startswith(f"live mode: calls go to {room['url']}/anthropic with your key") and ROOM_KEY not in banner
@@ -215,7 +215,8 @@ def test_a_participant_goes_live_through_the_room_proxy(live, fake, room, capsys
 
 
 def test_a_stream_is_relayed_and_metered_through_the_proxy(live, fake):
-    fake.replies.append(Reply(events=stream_events(["Hel", "lo", " room"], tokens_in=40, tokens_out=12)))
+    pieces = stream_events(["Hel", "lo", " room"], tokens_in=40, tokens_out=12, model=helpers.OPUS)
+    fake.replies.append(Reply(events=pieces))
     helpers.setup("05_streaming")
     with anthropic.Anthropic().messages.stream(
         model=helpers.OPUS, max_tokens=100, messages=[{"role": "user", "content": "stream"}]
@@ -230,7 +231,7 @@ def test_a_stream_is_relayed_and_metered_through_the_proxy(live, fake):
 
 def test_a_compressed_answer_from_the_api_still_meters(live, fake):
     # The proxy asks the API for gzip; whatever it does with the encoding, the course gateway must read usage.
-    fake.replies.append(Reply(body=message("zipped", tokens_in=10, tokens_out=5), gzip=True))
+    fake.replies.append(Reply(body=message("zipped", model=helpers.OPUS, tokens_in=10, tokens_out=5), gzip=True))
     helpers.setup("01_first_request")
     msg = anthropic.Anthropic().messages.create(
         model=helpers.OPUS, max_tokens=50, messages=[{"role": "user", "content": "gzip"}]

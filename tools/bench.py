@@ -28,6 +28,8 @@ exists and site/ is built (`make site`); otherwise one line says why they are mi
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import re
@@ -192,12 +194,11 @@ def kernel_path() -> tuple[float, float, float]:
 def site_bench() -> None:
     """The browser edition's figures, from the script of whoever builds it, once it and the site exist."""
     script, site = ROOT / "tools" / "site" / "bench.py", ROOT / "site"
-    if not script.is_file():
-        print("browser edition: not measured (tools/site/bench.py does not exist yet)")
-    elif not site.is_dir():
+    if not site.is_dir():
         print("browser edition: not measured (site/ is not built: make site)")
     else:
-        subprocess.run([sys.executable, str(script)], cwd=ROOT, check=False)
+        done = subprocess.run([sys.executable, str(script), "--stock"], cwd=ROOT, capture_output=True, text=True)
+        print(done.stdout.strip() or f"browser edition: not measured ({done.stderr.strip().splitlines()[-1:]})")
 
 
 def learner(repeat: int) -> None:
@@ -221,12 +222,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tools/bench.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each, alternating (default 5)")
     parser.add_argument("--only", choices=["nbval", "learner"], help="one part only")
+    parser.add_argument("--report", type=Path, help="also write the printed figures as Markdown")
     args = parser.parse_args(argv)
-    if args.only != "learner":
-        nbval_ratios(args.repeat)
-    if args.only != "nbval":
-        learner(args.repeat)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(_Tee(sys.stdout, printed)):
+        if args.only != "learner":
+            nbval_ratios(args.repeat)
+        if args.only != "nbval":
+            learner(args.repeat)
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(
+            "# Performance\n\nWhat `make bench` printed on " + time.strftime("%Y-%m-%d") + f" ({os.cpu_count()} CPUs; "
+            "figures are printed, never asserted; each ratio is measured side by side, alternating):\n\n```\n"
+            + printed.getvalue() + "```\n", encoding="utf-8")
     return 0
+
+
+class _Tee(io.TextIOBase):
+    """Writes to two streams: the terminal and the report."""
+
+    def __init__(self, *streams: io.TextIOBase) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+            stream.flush()
+        return len(text)
 
 
 def nbval_ratios(repeat: int) -> None:

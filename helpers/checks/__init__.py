@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 from dataclasses import dataclass, field
 
 __all__ = ["Result", "result", "close_to", "rounded_ok", "ROUNDING", "unfilled"]
@@ -71,7 +72,7 @@ def result(title: str, problems: list[str], note: str = "") -> Result:
 
 def close_to(value: object, expected: float, rel: float = 1e-6) -> bool:
     """Whether `value` is a number within a relative tolerance of `expected`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return False
     return abs(value - expected) <= rel * max(abs(expected), 1e-12)
 
@@ -82,7 +83,7 @@ ROUNDING = "rounded to two significant figures or more (e.g. $0.042 for $0.0415)
 def rounded_ok(value: object, expected: float) -> bool:
     """Whether `value` is `expected` rounded to two significant figures or more: within half a unit of the
     second significant figure (0.041 or 0.042 for 0.0415; 660 or 662 for 661.5)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         return False
     if expected == 0:
         return value == 0

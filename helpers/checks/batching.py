@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from ..batching import MAX_BYTES, BatchRequestError, body_bytes, validate_requests
@@ -114,7 +115,7 @@ def check_saving(dollars: Any) -> Result:
     title = "Your saving"
     if unfilled(dollars):
         return result(title, ["Replace ... with the saving in dollars, e.g. 12.5."])
-    if isinstance(dollars, bool) or not isinstance(dollars, (int, float)):
+    if isinstance(dollars, bool) or not isinstance(dollars, numbers.Real):
         return result(
             title, [f"Give the saving as a number of dollars, e.g. 12.5; got {type(dollars).__name__} {dollars!r}."]
         )

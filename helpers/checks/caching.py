@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import numbers
 from typing import Any
 
 from ..caching import breakpoints, estimate_tokens, load_document, prefix_cost
@@ -48,7 +49,7 @@ def check_workload(choice: Any, dollars: Any) -> Result:
         problems.append(f"{choice!r} is not the cheapest here. {why}".rstrip())
     if unfilled(dollars):
         problems.append("Replace the ... in dollars with the day's cost of the handbook, e.g. 1.25.")
-    elif isinstance(dollars, bool) or not isinstance(dollars, (int, float)):
+    elif isinstance(dollars, bool) or not isinstance(dollars, numbers.Real):
         problems.append(f"dollars must be a number, got {type(dollars).__name__}.")
     elif not rounded_ok(dollars, costs[best]):  # ROUNDING
         hint = "Count the writes and the reads: each is tokens x its rate, with rates per million tokens."

@@ -6,6 +6,7 @@ table changes what counts as correct, and the feedback quotes the table's own ra
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from ..costs import usd
@@ -92,7 +93,7 @@ def check_monthly(dollars: Any) -> Result:
     title = "Your monthly cost"
     if unfilled(dollars):
         return result(title, ["Replace ... with your answer in dollars a month, e.g. 1234.5."])
-    if isinstance(dollars, bool) or not isinstance(dollars, (int, float)):
+    if isinstance(dollars, bool) or not isinstance(dollars, numbers.Real):
         return result(title, [f"Give a number of dollars, got {type(dollars).__name__} {dollars!r}."])
     want = monthly_bill()
     if rounded_ok(dollars, want):  # ROUNDING

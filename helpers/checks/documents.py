@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +30,7 @@ def check_image_tokens(tokens: Any) -> Result:
         return result(title, ["Replace ... with a number of tokens."])
     w, h = EXERCISE_IMAGE
     exact = w * h / 750
-    if isinstance(tokens, bool) or not isinstance(tokens, (int, float)):
+    if isinstance(tokens, bool) or not isinstance(tokens, numbers.Real):
         return result(title, [f"Give a number (an int or a float), got {type(tokens).__name__}."])
     if exact - 1 <= tokens <= exact + 1:
         return result(title, [], f"about {exact:,.0f} tokens: width x height / 750, the vision docs' formula.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -333,7 +334,7 @@ def run_scenario(wrapper: Callable[..., Any], scenario: Scenario) -> list[str]:
         )
     else:
         for i, (waited, asked) in enumerate(zip(sleep.waits, scenario.waits, strict=True), start=1):
-            ok_number = isinstance(waited, (int, float)) and not isinstance(waited, bool) and math.isfinite(waited)
+            ok_number = isinstance(waited, numbers.Real) and not isinstance(waited, bool) and math.isfinite(waited)
             if not ok_number or waited <= 0:
                 problems.append(f"{name}: wait {i} was {waited!r}; wait a positive number of seconds.")
             elif asked is not None and not asked <= waited <= asked + MAX_DELAY:
@@ -348,9 +349,14 @@ def run_scenario(wrapper: Callable[..., Any], scenario: Scenario) -> list[str]:
     return problems
 
 
+GROWTH = 1.4
+
+
 def _backoff_problems(name: str, waits: list[float], asked: tuple[float | None, ...]) -> list[str]:
     """Backoff starts small and grows until the cap: the first backoff wait at most FIRST_BACKOFF_MAX s, and each
-    later one longer than the one before unless that one had reached the cap (jitter cuts up to a quarter)."""
+    later one at least GROWTH times the one before unless that one had reached the cap. Doubling with jitter (which
+    cuts up to a quarter) grows at least 1.5x; the same wait drawn again grows at most 1.33x, so a wrapper that
+    never doubles cannot pass by the luck of its jitter."""
     backoffs = [w for w, a in zip(waits, asked, strict=True) if a is None]
     if backoffs and backoffs[0] > FIRST_BACKOFF_MAX:
         return [
@@ -358,9 +364,9 @@ def _backoff_problems(name: str, waits: list[float], asked: tuple[float | None, 
             "(wait_before_retry does)."
         ]
     for i, (before, after) in enumerate(zip(backoffs, backoffs[1:], strict=False), start=2):
-        if after <= before and before < MAX_DELAY * 0.75:
+        if after < GROWTH * before and before < MAX_DELAY * 0.75:
             return [
-                f"{name}: backoff wait {i} ({after:g} s) is not longer than the one before ({before:g} s); "
-                "double the wait after each failure, up to a cap (wait_before_retry does)."
+                f"{name}: backoff wait {i} ({after:g} s) is not about twice the one before ({before:g} s); "
+                "double the wait after each failure, up to a cap (wait_before_retry does, given the retry number)."
             ]
     return []

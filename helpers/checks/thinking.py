@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from ..models import OPUS, PRIMER_HAIKU, canonical_model_id, model_info
@@ -173,7 +174,7 @@ def check_worst_case(dollars: Any) -> Result:
     want = cost({"input_tokens": w["input_tokens"], "output_tokens": w["max_tokens"]}, w["model"]).total
     if unfilled(dollars):
         return result(title, ["Replace ... with your answer in dollars, e.g. 0.05."])
-    if isinstance(dollars, bool) or not isinstance(dollars, (int, float)):
+    if isinstance(dollars, bool) or not isinstance(dollars, numbers.Real):
         return result(title, [f"Give a number of dollars, got {type(dollars).__name__} {dollars!r}."])
     if rounded_ok(dollars, want):  # ROUNDING
         note = "thinking counts against max_tokens, so max_tokens bounds it all."

@@ -265,7 +265,7 @@ def build():
             MODEL_TYPO,
             404,
             "not_found_error",
-            "model: claude-opus-4-6-preview",
+            f"model: {MODEL_TYPO['model']}",  # the API names the id it was sent
         ),
         error_exchange(
             "a fault on the API's side",
