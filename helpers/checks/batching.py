@@ -19,7 +19,10 @@ REVIEWS = [
     "Customer service replaced it within a week, very helpful!",
 ]
 PROMPT = "Classify the sentiment of this review as positive, negative or neutral. Answer with one word.\n\n{review}"
-MAX_TOKENS = 5
+# Room for a one-word answer AND the thinking before it: Haiku 5.5 thinks adaptively and "thinking tokens count
+# toward" max_tokens (https://platform.claude.com/docs/en/models/haiku-5-5/whats-new-haiku-5-5), so 5 could
+# end in max_tokens with no label. 256 is the floor 06's check (helpers/checks/thinking.py) uses for the same reason.
+MAX_TOKENS = 256
 
 
 def _usd(dollars: float) -> str:
@@ -33,7 +36,10 @@ def _params_problems(where: str, p: dict[str, Any], review: str) -> list[str]:
     if not isinstance(model, str) or canonical_model_id(model) != HAIKU:  # a dated id names the same model
         problems.append(f"{where}: model should be HAIKU ({HAIKU!r}), got {p.get('model')!r}.")
     if p.get("max_tokens") != MAX_TOKENS:
-        problems.append(f"{where}: max_tokens should be {MAX_TOKENS} (a one-word answer), got {p.get('max_tokens')!r}.")
+        problems.append(
+            f"{where}: max_tokens should be {MAX_TOKENS} (room for thinking and a one-word answer), "
+            f"got {p.get('max_tokens')!r}."
+        )
     msgs = p.get("messages")
     first = msgs[0] if isinstance(msgs, list) and msgs and isinstance(msgs[0], dict) else {}
     want = PROMPT.format(review=review)

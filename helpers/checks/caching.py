@@ -30,6 +30,20 @@ def _workload_costs() -> dict[str, float]:
     return {c: prefix_cost(tokens, times, model, None if c == "none" else c) for c in _CHOICES}
 
 
+def _reads_off_by_one(dollars: Any) -> int | None:
+    """The number of reads `dollars` counts when it is one write plus one read too many or too few, else None.
+
+    Those answers sit within the two-significant-figure tolerance of the right one (0.272 or 0.264 for 0.268
+    on Sonnet 5.5), so they are recognised first, at three significant figures (review 2026-12-08, 08-10).
+    """
+    n, tokens = WORKLOAD["questions"], WORKLOAD["document_tokens"]
+    p = price_of(WORKLOAD["model"]).for_prompt(tokens)
+    for reads in (n, n - 2):
+        if close_to(dollars, tokens * (p.cache_write_1h + reads * p.cache_read) / 1e6, rel=1e-3):
+            return reads
+    return None
+
+
 def check_workload(choice: Any, dollars: Any) -> Result:
     """Exercise 1: the cheapest option for WORKLOAD ("none", "5m" or "1h") and the day's document cost."""
     title = "Your caching plan"
@@ -51,6 +65,12 @@ def check_workload(choice: Any, dollars: Any) -> Result:
         problems.append("Replace the ... in dollars with the day's cost of the handbook, e.g. 1.25.")
     elif isinstance(dollars, bool) or not isinstance(dollars, numbers.Real):
         problems.append(f"dollars must be a number, got {type(dollars).__name__}.")
+    elif (off_by_one := _reads_off_by_one(dollars)) is not None:  # before ROUNDING: 48 reads passes at 2 s.f.
+        n = WORKLOAD["questions"]
+        problems.append(
+            f"{dollars!r} counts {off_by_one} reads. The first of the {n} questions writes the 1-hour cache and "
+            f"each later one reads it: one write, then {n - 1} reads."
+        )
     elif not rounded_ok(dollars, costs[best]):  # ROUNDING
         hint = "Count the writes and the reads: each is tokens x its rate, with rates per million tokens."
         for name, value in costs.items():

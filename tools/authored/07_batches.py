@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from authoring import estimate_input_tokens, estimate_tokens, json_exchange, make_id, message, recording, usage
 
 from helpers.bill import VERBATIM
-from helpers.models import OPUS, PRIMER_OPUS
+from helpers.models import OPUS, PRIMER_OPUS, model_info
 
 API = "https://api.anthropic.com"
 
@@ -79,7 +79,12 @@ ANSWERS = {
         "be seen against the skyline. Would you like to know more about its history or about visiting?"
     ),
 }
-CAIRO_ERROR = "max_tokens: 200000 > 128000, which is the maximum allowed number of output tokens for claude-opus-4-6"
+# The API's message names the request's own model and its output limit (helpers.models), so it follows OPUS.
+_CAIRO = MISTAKE_REQUESTS[1]["params"]
+CAIRO_ERROR = (
+    f"max_tokens: {_CAIRO['max_tokens']} > {model_info(_CAIRO['model']).max_output}, which is the maximum "
+    f"allowed number of output tokens for {_CAIRO['model']}"
+)
 
 
 def stamp(t: datetime | None) -> str | None:
