@@ -233,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(
-            "# Performance\n\nWhat `make bench` printed on " + time.strftime("%Y-%m-%d") + f" ({os.cpu_count()} CPUs; "
+            "# Performance\n\nWhat `python tools/bench.py " + " ".join(sys.argv[1:] if argv is None else argv)
+            + "` printed on " + time.strftime("%Y-%m-%d") + f" ({os.cpu_count()} CPUs; "
             "figures are printed, never asserted; each ratio is measured side by side, alternating):\n\n```\n"
             + printed.getvalue() + "```\n", encoding="utf-8")
     return 0
