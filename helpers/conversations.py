@@ -79,8 +79,11 @@ def conversation_problems(messages: Any, *, must_end_with_user: bool = False) ->
         roles.append(role if role in ROLES else None)
         if role == "system":
             problems.append(
-                f"messages[{i}] has role 'system': the Messages API has no system role in messages; "
-                "pass the system prompt as the top-level system parameter."
+                # A system message is refused in first place; newer models take one mid-conversation
+                # (https://platform.claude.com/docs/en/build-with-claude/mid-conversation-system-messages,
+                # SDK types/system_message_param.py), which the course does not rely on.
+                f"messages[{i}] has role 'system': put the system prompt in the top-level system parameter "
+                "(a system message is refused in first place; only newer models take one mid-conversation)."
             )
         elif role not in ROLES:
             problems.append(f"messages[{i}] has role {role!r}; only 'user' and 'assistant' are allowed.")

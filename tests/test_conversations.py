@@ -276,7 +276,7 @@ def with_(**changes: object) -> dict:
         (with_(messages=...), "Replace the ... in messages"),
         (
             with_(messages=[{"role": "system", "content": "tutor"}, u(check.FIRST_QUESTION)]),
-            "no system role in messages",
+            "top-level system parameter",
         ),
         (with_(messages=[u(check.FIRST_QUESTION), a(check.FIRST_ANSWER)]), "end with the user's new message"),
         (with_(messages=[u(check.NEW_QUESTION)]), "should hold 3 turns"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..models import OPUS, canonical_model_id
@@ -27,7 +28,9 @@ def check_request(request: Any) -> Result:
         # max_tokens is the cap on the answer's length: "at most 300 output tokens" is max_tokens=300.
         problems.append(f"max_tokens is required and caps the answer: 300 here, got {mt!r}.")
     msgs = request.get("messages")
-    if not isinstance(msgs, list) or not msgs:
+    # The SDK takes any iterable of messages (resources/messages/messages.py: messages: Iterable[MessageParam]),
+    # so a tuple is as right as a list; a string is not a sequence of messages.
+    if not isinstance(msgs, Sequence) or isinstance(msgs, (str, bytes)) or not msgs:
         problems.append("messages must be a non-empty list of {'role': ..., 'content': ...} dicts.")
     else:
         first = msgs[0] if isinstance(msgs[0], dict) else {}

@@ -39,18 +39,23 @@ def with_summary(summary, recent):
     return [first, *recent[1:]]
 
 
-def model_entry(model_id, name, created):
-    """A Models API entry (as notebook 09's recording has them), its limits from helpers.models."""
+# created_at: the release date where a model's page gives one (as notebook 09's recording has it), else an
+# illustrative date; the rest of the entry comes from helpers.models, so a model switch changes it too.
+_RELEASED = {"claude-haiku-5-5": "2026-10-07"}
+
+
+def model_entry(model_id):
+    """A Models API entry (SDK types/model_info.py) for `model_id`: its id, name and limits from helpers.models."""
     info = model_info(model_id)
     return {
         "type": "model",
-        "id": model_id,
-        "display_name": name,
-        "created_at": created,
+        "id": info.id,
+        "display_name": info.name,
+        "created_at": _RELEASED.get(info.id, "2026-01-01") + "T00:00:00Z",
         "lifecycle": "active",
         "deprecated_at": None,
         "retires_at": None,
-        "line": name.split()[1].lower(),
+        "line": info.id.split("-")[1],
         "max_input_tokens": info.context_window,
         "max_tokens": info.max_output,
     }
@@ -105,6 +110,7 @@ SYSTEM_ROLE = {
     "max_tokens": 1024,
     "messages": [{"role": "system", "content": SUPPORT}, QUESTION],
 }
+# Authored wording (the notebook says so): a system message in first place is refused; the live text may differ.
 SYSTEM_ROLE_ERROR = (
     'messages: Unexpected role "system". The Messages API accepts a top-level `system` parameter, '
     'not "system" as an input message role.'
@@ -292,7 +298,7 @@ def build():
         history.append(_assistant(answer))
     pending = [*history, _user(NEXT)]
 
-    # Turn 8 again with top-level cache_control: the prefix is under Opus 4.6's 4,096-token minimum, so the
+    # Turn 8 again with top-level cache_control: the prefix is under OPUS's minimum (helpers.models), so the
     # API caches nothing and says so only through zero cache counts in usage.
     last = {"model": OPUS, "max_tokens": 1024, "system": COACH, "messages": history[:-1]}
     ex.append(
@@ -304,13 +310,8 @@ def build():
     )
 
     # The context windows, from the Models API (as the SDK's client.models.retrieve asks for them).
-    for model_id, name, created in (
-        (OPUS, "Claude Opus 4.6", "2026-02-05T00:00:00Z"),
-        (HAIKU, "Claude Haiku 4.5", "2025-10-15T00:00:00Z"),
-    ):
-        entry = model_entry(model_id, name, created)
-        if model_id == HAIKU:
-            entry["id"] = "claude-haiku-4-5-20251001"  # the alias resolves to the dated id
+    for model_id in (OPUS, HAIKU):
+        entry = model_entry(model_id)
         ex.append(json_exchange(f"retrieve {model_id}", f"/v1/models/{model_id}", None, 200, entry, method="GET"))
 
     # Trimming: the notebook's count() calls count_tokens once per candidate; record each one.
