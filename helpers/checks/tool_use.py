@@ -134,7 +134,9 @@ def _schema_problems(schema: dict[str, Any]) -> list[str]:
         if not _accepts(schema, {"ticker": "MSFT", "currency": code}):
             problems.append(f"Your schema rejects currency {code!r}: it takes USD, EUR and JPY.")
     if _accepts(schema, {"ticker": "MSFT", "currency": "GBP"}):
-        problems.append('Your schema accepts currency "GBP": allow only USD, EUR or JPY, e.g. "enum": ["USD", "EUR", "JPY"].')
+        problems.append(
+            'Your schema accepts currency "GBP": allow only USD, EUR or JPY, e.g. "enum": ["USD", "EUR", "JPY"].'
+        )
     if _accepts(schema, {"ticker": 42}):
         problems.append("Your schema accepts a number as ticker: give ticker type 'string'.")
     if _accepts(schema, {"currency": "EUR"}):
