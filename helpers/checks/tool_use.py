@@ -129,7 +129,9 @@ def _schema_problems(schema: dict[str, Any]) -> list[str]:
         if _accepts(schema, {"ticker": ticker, "currency": "USD"}):
             problems.append("currency has a default (USD), so leave it out of required.")
         else:
-            problems.append(f"Your schema rejects {{'ticker': {ticker!r}}}, a valid call: any ticker symbol is fine.")
+            problems.append(
+                f"'ticker' should have type 'string' and take any symbol: your schema rejects {{'ticker': {ticker!r}}}."
+            )
     for code in sorted(_CURRENCIES):
         if not _accepts(schema, {"ticker": "MSFT", "currency": code}):
             problems.append(f"Your schema rejects currency {code!r}: it takes USD, EUR and JPY.")
@@ -138,9 +140,9 @@ def _schema_problems(schema: dict[str, Any]) -> list[str]:
             'Your schema accepts currency "GBP": allow only USD, EUR or JPY, e.g. "enum": ["USD", "EUR", "JPY"].'
         )
     if _accepts(schema, {"ticker": 42}):
-        problems.append("Your schema accepts a number as ticker: give ticker type 'string'.")
+        problems.append("'ticker' should have type 'string': your schema accepts a number as ticker.")
     if _accepts(schema, {"currency": "EUR"}):
-        problems.append("Your schema accepts {'currency': 'EUR'}, a call without a ticker: list 'ticker' in required.")
+        problems.append("List 'ticker' in required: your schema accepts {'currency': 'EUR'}, a call without a ticker.")
     return list(dict.fromkeys(problems))
 
 
