@@ -37,8 +37,12 @@ __all__ = [
 ]
 
 MIN_BUDGET = 1024
-EFFORTS = ("low", "medium", "high", "max")
+# The SDK's levels (anthropic 2.17 types/output_config_param.py; xhigh: types/effort_capability.py and
+# https://platform.claude.com/docs/zh-CN/about-claude/models/whats-new-opus-5). Which of them a model takes,
+# its capabilities say (review() with capabilities).
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
 DISPLAYS = ("summarized", "omitted")
+_THINKING_TYPES = ("adaptive", "enabled", "disabled", "between_tools")  # SDK 2.17 types/thinking_types.py
 _FORCED_TOOL_CHOICES = ("any", "tool")
 _SAMPLING = ("temperature", "top_p", "top_k")
 # "Forced tool use returns an error" is among the breaking changes of Opus 5.5 and Sonnet 5.5
@@ -110,7 +114,7 @@ def _sdk_warns_about_enabled(model: str) -> bool:
 def _form_from(capabilities: Any, model: Any) -> tuple[set[str] | None, bool | None, set[str]]:
     """(thinking types accepted, effort supported, effort levels) from the capabilities, else the model table."""
     if capabilities is not None:
-        kinds = {k for k in ("adaptive", "enabled", "disabled") if _supported(capabilities, "thinking", "types", k)}
+        kinds = {k for k in _THINKING_TYPES if _supported(capabilities, "thinking", "types", k)}
         levels = {e for e in EFFORTS if _supported(capabilities, "effort", e)}
         return kinds, bool(_supported(capabilities, "effort")), levels
     try:
@@ -174,8 +178,18 @@ def review(request: Mapping[str, Any], capabilities: Any = None, *, api_version:
     elif kind == "disabled":
         if kinds is not None and "disabled" not in kinds:
             errors.append(f"{model} does not accept thinking type 'disabled': its thinking is always on")
+    elif kind == "between_tools":
+        # Thinking off, with progress notes between tool calls (SDK types/thinking_config_between_tools_param.py);
+        # only capabilities.thinking.types.between_tools says which models take it (types/thinking_types.py).
+        if capabilities is None:
+            warnings.append(
+                f"the course's model table does not say whether {model} takes thinking type 'between_tools': "
+                "pass review() the model's capabilities"
+            )
+        elif kinds is not None and "between_tools" not in kinds:
+            errors.append(f"{model} does not accept thinking type 'between_tools' (its capabilities say so)")
     elif config is not None:
-        errors.append(f"thinking.type must be 'adaptive', 'enabled' or 'disabled', got {kind!r}")
+        errors.append(f"thinking.type must be one of {_THINKING_TYPES}, got {kind!r}")
     if isinstance(config, Mapping) and config.get("display") not in (None, *DISPLAYS):
         errors.append(f"thinking.display must be one of {DISPLAYS}, got {config.get('display')!r}")
 

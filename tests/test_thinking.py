@@ -103,7 +103,7 @@ def test_the_dated_haiku_id_is_understood():
         ({"model": "claude-unknown-1"}, "not one the course knows"),
         ({"model": None}, "not one the course knows"),
         ({"thinking": "on"}, "must be a dict"),
-        ({"thinking": {"type": "enable"}}, "must be 'adaptive', 'enabled' or 'disabled'"),
+        ({"thinking": {"type": "enable"}}, "must be one of ('adaptive', 'enabled', 'disabled', 'between_tools')"),
         ({"thinking": {"type": "enabled", "budget_tokens": 2000, "display": "full"}}, "display"),
     ],
 )
@@ -138,7 +138,7 @@ def test_adaptive_rules():
     forced = review({**OPUS_OK, "tool_choice": {"type": "any"}})
     assert forced.ok and "docs disagree" in forced.warnings[0]
     assert review({**OPUS_OK, "thinking": {"type": "adaptive", "display": "omitted"}}).ok
-    assert set(EFFORTS) == {"low", "medium", "high", "max"}
+    assert set(EFFORTS) == {"low", "medium", "high", "xhigh", "max"}  # SDK 2.17 types/output_config_param.py
 
 
 @pytest.mark.parametrize("bad", [None, [], "request", 3])
@@ -264,10 +264,10 @@ def test_choices_placeholders(primer_tasks):
         ({"thinking": {"type": "enabled", "budget_tokens": 1024}}, "deprecated"),
         ({"thinking": {"type": "adaptive", "budget_tokens": 1024}}, "takes no budget_tokens"),
         ({"thinking": {"type": "on"}}, "should be {'type': 'adaptive'} or {'type': 'disabled'}"),
-        ({"thinking": {"type": "disabled"}, "output_config": None}, "without it the effort is 'high'"),
+        ({"thinking": {"type": "disabled"}, "output_config": None}, "its default effort, 'high'"),
         ({"output_config": {"effort": "high"}}, "buys depth"),
         ({"output_config": {"effort": "fast"}}, "effort must be"),
-        ({"output_config": None}, "without it the effort is 'high'"),
+        ({"output_config": None}, "its default effort, 'high'"),
         ({"max_tokens": 4000}, "past the 2,000-token limit"),
         ({"max_tokens": 0}, "leaves no room"),
         ({"max_tokens": 2000.0}, "must be an int"),

@@ -143,7 +143,13 @@ def reference_tool_inputs(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for ev in events:
         if ev.get("type") == "content_block_start" and ev["content_block"].get("type") == "tool_use":
             parts[ev["index"]] = ""
-        elif ev.get("type") == "content_block_delta" and ev["delta"].get("type") == "input_json_delta":
+        # Only blocks registered above: a server_tool_use block (web search) streams input_json_delta too
+        # (anthropic/lib/streaming/_messages.py, TRACKS_TOOL_INPUT), and is not a tool your code runs.
+        elif (
+            ev.get("type") == "content_block_delta"
+            and ev["delta"].get("type") == "input_json_delta"
+            and ev["index"] in parts
+        ):
             parts[ev["index"]] += ev["delta"]["partial_json"]
     return [json.loads(raw) if raw else {} for _, raw in sorted(parts.items())]
 

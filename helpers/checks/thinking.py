@@ -7,7 +7,7 @@ from typing import Any
 
 from ..models import OPUS, PRIMER_HAIKU, canonical_model_id, model_info
 from ..pricing import cost, format_usd, price_of
-from ..thinking import MIN_BUDGET, review
+from ..thinking import EFFORTS, MIN_BUDGET, review
 from . import Result, close_to, result, rounded_ok, unfilled
 
 __all__ = [
@@ -21,6 +21,9 @@ __all__ = [
 TASK_A = {"model": OPUS, "cap": 2000}  # label bug reports: speed and cost over depth; <= 2,000 tokens out
 TASK_B = {"model": PRIMER_HAIKU, "thinking": 6000, "answer": 2000}  # legacy on purpose: manual thinking
 _KEYS = {"model", "max_tokens", "thinking", "output_config"}
+# "Most Claude models default to high effort; Claude Opus 5.5 and Claude Haiku 5.5 default to medium"
+# (https://platform.claude.com/docs/en/build-with-claude/effort; notebook 06, section 2).
+_DEFAULT_EFFORT = {"claude-opus-5-5": "medium", "claude-haiku-5-5": "medium"}
 _LABEL_ROOM = 256  # the least Task A's max_tokens may be: room for some thinking and a one-line label
 
 
@@ -68,17 +71,18 @@ def _task_a(request: dict[str, Any]) -> list[str]:
     output_config = request.get("output_config")
     effort = output_config.get("effort") if isinstance(output_config, dict) else None
     if effort is None:
+        default = _DEFAULT_EFFORT.get(canonical_model_id(model), "high")
         problems.append(
-            f"{name}: set output_config={{'effort': ...}}; without it the effort is 'high', "
-            "the slowest and dearest choice short of 'max'."
+            f"{name}: set output_config={{'effort': ...}}; without it {model} runs at its default effort, "
+            f"{default!r}, more depth than this task needs."
         )
-    elif effort in ("medium", "high", "max"):
+    elif effort in EFFORTS and effort != "low":  # xhigh included: a valid level (SDK 2.17), just not the cheapest
         problems.append(
             f"{name}: effort {effort!r} buys depth this task does not need; 'low' lets Claude answer easy "
             "reports with little or no thinking, which is what speed and cost ask for."
         )
     elif effort != "low":
-        problems.append(f"{name}: effort must be 'low', 'medium', 'high' or 'max', got {effort!r}.")
+        problems.append(f"{name}: effort must be one of {', '.join(map(repr, EFFORTS))}, got {effort!r}.")
     cap = request.get("max_tokens")
     if isinstance(cap, bool) or not isinstance(cap, int):
         problems.append(f"{name}: max_tokens must be an int, got {cap!r}.")

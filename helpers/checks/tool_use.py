@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from ..models import OPUS
 from . import Result, result, unfilled
 
 __all__ = [
@@ -98,15 +99,12 @@ def check_tool_definition(tool: Any) -> Result:
     if invalid:
         return result(title, problems + [invalid])
     problems += _schema_problems(schema)
-    if not problems:
-        if not _accepts(schema, {"ticker": "AAPL"}):
-            problems.append("Your schema rejects {'ticker': 'AAPL'}, a valid call.")
-        if _accepts(schema, {"currency": "EUR"}):
-            problems.append("Your schema accepts {'currency': 'EUR'}, a call without a ticker.")
     return result(title, problems, "Pass it to messages.create(tools=[...]).")
 
 
 def _schema_problems(schema: dict[str, Any]) -> list[str]:
+    """What is wrong with the schema, judged by the calls it accepts and rejects (review 2026-12-08, 04-3):
+    {"type": ["string"]}, an anyOf of consts and an enum are the same rule, so no keyword is compared literally."""
     problems = []
     if schema.get("type") != "object":
         problems.append(f"input_schema's type must be 'object' (the API requires it), got {schema.get('type')!r}.")
@@ -117,32 +115,41 @@ def _schema_problems(schema: dict[str, Any]) -> list[str]:
         spec = props.get(param)
         if not isinstance(spec, dict):
             problems.append(f"Add the parameter {param!r} under properties.")
-            continue
-        # An enum of strings with no "type" is valid JSON Schema and the API accepts it (review 2026-12-08, V5).
-        enum = spec.get("enum")
-        typed_by_enum = "type" not in spec and isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum)
-        if spec.get("type") != "string" and not typed_by_enum:
-            problems.append(f"{param!r} should have type 'string', got {spec.get('type')!r}.")
-        if not isinstance(spec.get("description"), str) or not spec["description"].strip():
+        elif not isinstance(spec.get("description"), str) or not spec["description"].strip():
             problems.append(f"Give {param!r} a description (e.g. an example value): Claude fills it from that.")
     extra = sorted(set(props) - {"ticker", "currency"})
     if extra:
         problems.append(f"The function has no parameter(s) {extra}.")
-    currency = props.get("currency")
-    if isinstance(currency, dict) and set(currency.get("enum") or []) != _CURRENCIES:
-        problems.append('currency takes only USD, EUR or JPY: say so with "enum": ["USD", "EUR", "JPY"].')
-    required = schema.get("required")
-    if not isinstance(required, list) or "ticker" not in required:
-        problems.append("List 'ticker' in required: the function cannot run without it.")
-    elif "currency" in required:
-        problems.append("currency has a default (USD), so leave it out of required.")
-    return problems
+    if problems:
+        return problems
+    # Calls the function can serve, and calls it cannot (review 2026-12-08, 04-2: an enum of one ticker passed).
+    for ticker in ("AAPL", "MSFT"):
+        if _accepts(schema, {"ticker": ticker}):
+            continue
+        if _accepts(schema, {"ticker": ticker, "currency": "USD"}):
+            problems.append("currency has a default (USD), so leave it out of required.")
+        else:
+            problems.append(
+                f"'ticker' should have type 'string' and take any symbol: your schema rejects {{'ticker': {ticker!r}}}."
+            )
+    for code in sorted(_CURRENCIES):
+        if not _accepts(schema, {"ticker": "MSFT", "currency": code}):
+            problems.append(f"Your schema rejects currency {code!r}: it takes USD, EUR and JPY.")
+    if _accepts(schema, {"ticker": "MSFT", "currency": "GBP"}):
+        problems.append(
+            'Your schema accepts currency "GBP": allow only USD, EUR or JPY, e.g. "enum": ["USD", "EUR", "JPY"].'
+        )
+    if _accepts(schema, {"ticker": 42}):
+        problems.append("'ticker' should have type 'string': your schema accepts a number as ticker.")
+    if _accepts(schema, {"currency": "EUR"}):
+        problems.append("List 'ticker' in required: your schema accepts {'currency': 'EUR'}, a call without a ticker.")
+    return list(dict.fromkeys(problems))
 
 
 # Exercise 2: an authored response (not from any recording) to "Is it warmer in Paris or in Oslo right now?"
 # with the primer's get_weather tool; usage estimated like the authored recordings (tools/authoring.py).
 _RESPONSE = {
-    "model": "claude-opus-4-6",
+    "model": OPUS,  # today's model (helpers.models); nothing in this exercise is about a legacy one
     "id": "msg_01rwrFHDzsGfK5iCbtitKyZh",
     "type": "message",
     "role": "assistant",
