@@ -2,9 +2,9 @@
 
 from authoring import message_exchange, recording
 
-from helpers.bill import VERBATIM
 from helpers.models import OPUS, PRIMER_OPUS
 
+PRIMER_FIRST = "primer first request, as the primer writes it (claude-opus-4-6)"
 FIRST = {
     "model": OPUS,
     "max_tokens": 1024,
@@ -21,11 +21,11 @@ def build():
                 "Hello! It's nice to meet you. What would you like to work on today? I can help with "
                 "writing, analysis, coding, answering questions, or talking an idea through.",
             ),
-            # The primer's code verbatim names claude-opus-4-6 (legacy): tests/test_primer_verbatim.py sends it
-            # unchanged (Python, the TypeScript body, cURL), so the primer itself still replays offline. Only tests
-            # send it: the VERBATIM suffix keeps it out of the course's bill (helpers.bill).
+            # The primer's code verbatim names claude-opus-4-6 (legacy): notebook 01 shows it running (its cell
+            # "as the primer writes it"), and tests/test_primer_verbatim.py sends it unchanged (Python, the
+            # TypeScript body, cURL). A notebook cell sends it, so it is billed: no VERBATIM suffix.
             message_exchange(
-                f"primer first request{VERBATIM}",
+                PRIMER_FIRST,
                 {**FIRST, "model": PRIMER_OPUS},
                 "Hello! It's nice to meet you. What would you like to work on today?",
             ),
