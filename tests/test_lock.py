@@ -80,7 +80,7 @@ def test_the_installed_sdk_is_the_locked_one():
 
 # "SDK 2.15", "anthropic 2.16.0": a minor version named in prose or code. "SDK 1.0", "before 2.0" and "SDK 2.x"
 # name a major version's history and stay true.
-VERSION = re.compile(r"\b(?:SDK|anthropic)s?\b[^\n\d]{0,12}?\b(\d+)\.(\d+)(?:\.(\d+))?\b")
+VERSION = re.compile(r"(?<![/@\w-])(?:SDK|anthropic)s?\b[^\n\d]{0,12}?\b(\d+)\.(\d+)(?:\.(\d+))?\b")
 
 
 def stale_versions(text: str, locked: str) -> list[str]:
@@ -93,6 +93,7 @@ def test_stale_versions_finds_only_another_minor():
     assert stale_versions("checked against anthropic 2.16.0 and SDK 2.15", "2.17.0") == [
         "anthropic 2.16.0", "SDK 2.15"]
     assert stale_versions("since SDK 1.0; SDKs before 2.0; SDK 2.x; anthropic 2.17.0; SDK 2.17", "2.17.0") == []
+    assert stale_versions("@langchain/anthropic 1.5.13 and python-anthropic 0.3.1 are other packages", "2.17.0") == []
 
 
 def test_no_notebook_names_an_sdk_version_other_than_the_locks():
