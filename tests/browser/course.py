@@ -108,7 +108,8 @@ SHOW_CELL = """async (kinds) => {
   const p = window.jupyterapp.shell.currentWidget, cells = p.content.widgets;
   const is = {
     price: c => c.model.type === 'markdown' && c.model.sharedModel.getSource().includes('\\\\$'),
-    figure: c => c.model.type === 'code' && c.model.outputs.toJSON().some(o => o.data && o.data['image/png']),
+    figure: c => c.model.type === 'code' && c.model.outputs.toJSON().some(o => o.data && o.data['image/png']
+      && [].concat(o.data['text/plain'] || []).join('').startsWith('<Figure')),
     exercise: c => c.model.type === 'code' && c.model.sharedModel.getSource().includes('check.check_'),
   };
   for (const kind of kinds) {

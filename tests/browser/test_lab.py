@@ -476,13 +476,15 @@ def test_every_notebook_opens_in_both_themes_with_no_math_in_its_markdown(page: 
     assert tight == [], f"no space between a Solution block and what follows: {tight}"
 
 
-# For the open notebook's first stored PNG: scrolled into view and drawn on a canvas, whether its top-left pixel
-# is opaque, and whether JupyterLab paints a background behind it (needs_background): either is a white block
-# on a dark page. [] when the notebook stores no figure.
+# For the open notebook's first stored figure (matplotlib's, not a picture the notebook shows, such as 11's
+# photo): scrolled into view and drawn on a canvas, whether its top-left pixel is opaque, and whether
+# JupyterLab paints a background behind it (needs_background): either is a white block on a dark page.
+# [] when the notebook stores no figure.
 FIGURE_CORNER = """async () => {
   const p = window.jupyterapp.shell.currentWidget;
   const cell = p.content.widgets.find(c => c.model.type === 'code'
-    && c.model.outputs.toJSON().some(o => o.data && o.data['image/png']));
+    && c.model.outputs.toJSON().some(o => o.data && o.data['image/png']
+      && [].concat(o.data['text/plain'] || []).join('').startsWith('<Figure')));
   if (!cell) return [];
   await p.content.scrollToCell(cell, 'center');
   for (let n = 0; n < 50; n++) {
