@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from collections.abc import Iterator
@@ -56,3 +57,36 @@ def serve() -> Iterator[Any]:
     yield _serve
     for gw in started:
         gw.stop()
+
+
+def edited(base: dict, **changes: Any) -> dict:
+    """A deep copy of `base` with `changes` applied: `a__b=v` sets base["a"]["b"], and the value KeyError deletes
+    that key (the checks' tests build their wrong answers from a right one this way)."""
+    out = copy.deepcopy(base)
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        target = out
+        for key in parents:
+            target = target[key]
+        if value is KeyError:
+            del target[last]
+        else:
+            target[last] = value
+    return out
+
+
+# Right answers to two exercises, shared by the tests of their checks.
+STOCK_TOOL = {  # notebook 04, Exercise 1
+    "name": "get_stock_price",
+    "description": "Returns the latest trade price of a stock, given its ticker symbol. Use it for share prices.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "ticker": {"type": "string", "description": "The stock's ticker symbol, e.g. AAPL"},
+            "currency": {"type": "string", "enum": ["USD", "EUR", "JPY"], "description": "USD if not given"},
+        },
+        "required": ["ticker"],
+    },
+}
+RETRY_CLASSES = {"a": "retry", "b": "fix", "c": "retry", "d": "fix", "e": "fix", "f": "retry", "g": "fix",
+                 "h": "retry", "i": "fix"}  # notebook 10, Exercise 1

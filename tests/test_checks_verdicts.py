@@ -13,6 +13,7 @@ import time
 
 import anthropic
 import pytest
+from conftest import RETRY_CLASSES, STOCK_TOOL
 
 from helpers.checks import (
     batching,
@@ -278,22 +279,10 @@ def test_03_stop_reasons_right_and_wrong():
 
 # --- 04 tool_use --------------------------------------------------------------------------------------
 
-STOCK = {
-    "name": "get_stock_price",
-    "description": "Returns the latest trade price of a stock, given its ticker symbol. Use it for share prices.",
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "ticker": {"type": "string", "description": "The stock's ticker symbol, e.g. AAPL"},
-            "currency": {"type": "string", "enum": ["USD", "EUR", "JPY"], "description": "USD if not given"},
-        },
-        "required": ["ticker"],
-    },
-}
 
 
 def _stock(**currency):
-    tool = copy.deepcopy(STOCK)
+    tool = copy.deepcopy(STOCK_TOOL)
     tool["input_schema"]["properties"]["currency"] = currency
     return tool
 
@@ -301,7 +290,7 @@ def _stock(**currency):
 @pytest.mark.parametrize(
     "tool",
     [
-        STOCK,
+        STOCK_TOOL,
         _stock(enum=["USD", "EUR", "JPY"], description="Currency of the price"),  # V5: an enum needs no type
         _stock(type="string", enum=["JPY", "EUR", "USD"], description="Currency", default="USD"),
     ],
@@ -315,9 +304,9 @@ def test_04_tool_definition_right(tool):
     [
         _stock(type="string", description="Currency"),  # no enum
         _stock(type="integer", enum=["USD", "EUR", "JPY"], description="Currency"),
-        {**STOCK, "input_schema": {**STOCK["input_schema"], "required": ["ticker", "currency"]}},
-        {**STOCK, "input_schema": {**STOCK["input_schema"], "required": []}},
-        {**STOCK, "name": "get stock price"},
+        {**STOCK_TOOL, "input_schema": {**STOCK_TOOL["input_schema"], "required": ["ticker", "currency"]}},
+        {**STOCK_TOOL, "input_schema": {**STOCK_TOOL["input_schema"], "required": []}},
+        {**STOCK_TOOL, "name": "get stock price"},
     ],
 )
 def test_04_tool_definition_wrong(tool):
@@ -610,26 +599,15 @@ def test_09_choices_right_in_several_forms_and_wrong():
 
 # --- 10 errors ----------------------------------------------------------------------------------------
 
-CLASSES = {
-    "a": "retry",
-    "b": "fix",
-    "c": "retry",
-    "d": "fix",
-    "e": "fix",
-    "f": "retry",
-    "g": "fix",
-    "h": "retry",
-    "i": "fix",
-}
 
 
 def test_10_classification_right_and_wrong():
-    assert errors.check_classification(CLASSES).ok
-    assert errors.check_classification({k: f" {v.title()} " for k, v in CLASSES.items()}).ok
-    res = errors.check_classification({**CLASSES, "i": "retry"})  # a spend-cap 429: no retry cures it
+    assert errors.check_classification(RETRY_CLASSES).ok
+    assert errors.check_classification({k: f" {v.title()} " for k, v in RETRY_CLASSES.items()}).ok
+    res = errors.check_classification({**RETRY_CLASSES, "i": "retry"})  # a spend-cap 429: no retry cures it
     assert not res.ok and "error_code" in repr(res)
-    assert not errors.check_classification({**CLASSES, "f": "fix"}).ok
-    assert not errors.check_classification({**CLASSES, "e": "retry"}).ok
+    assert not errors.check_classification({**RETRY_CLASSES, "f": "fix"}).ok
+    assert not errors.check_classification({**RETRY_CLASSES, "e": "retry"}).ok
 
 
 RETRYABLE = (anthropic.RateLimitError, anthropic.InternalServerError, anthropic.APIConnectionError)

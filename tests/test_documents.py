@@ -4,13 +4,13 @@ recording and live bound."""
 from __future__ import annotations
 
 import base64
-import copy
 import io
 import math
 import sys
 
 import matplotlib
 import pytest
+from conftest import edited
 
 from helpers.checks import documents as check
 from helpers.config import RECORDINGS_DIR
@@ -133,28 +133,16 @@ SOLUTION_BLOCK = {
 }
 
 
-def with_(**changes):
-    block = copy.deepcopy(SOLUTION_BLOCK)
-    for path, value in changes.items():
-        *parents, last = path.split("__")
-        target = block
-        for p in parents:
-            target = target[p]
-        if value is KeyError:
-            del target[last]
-        else:
-            target[last] = value
-    return block
 
 
 @pytest.mark.parametrize(
     "block",
     [
         SOLUTION_BLOCK,
-        with_(title="Invoice NT-2026-0417"),
-        with_(title="Invoice", context="From the shop's accounts system"),
-        with_(cache_control={"type": "ephemeral"}),
-        with_(source__data=base64.b64encode(INVOICE.read_bytes()).decode()),
+        edited(SOLUTION_BLOCK, title="Invoice NT-2026-0417"),
+        edited(SOLUTION_BLOCK, title="Invoice", context="From the shop's accounts system"),
+        edited(SOLUTION_BLOCK, cache_control={"type": "ephemeral"}),
+        edited(SOLUTION_BLOCK, source__data=base64.b64encode(INVOICE.read_bytes()).decode()),
         dict(reversed(list(SOLUTION_BLOCK.items()))),
     ],
 )
@@ -176,20 +164,21 @@ def test_document_block_accepts_the_sdks_typed_dicts():
 @pytest.mark.parametrize(
     ("block", "words"),
     [
-        (with_(type="image"), 'type should be "document"'),
-        (with_(source__media_type="pdf"), "application/pdf"),
-        (with_(source__type="file"), '"base64"'),
-        (with_(source__data=INVOICE_B64.encode()), "must be a str"),
-        (with_(source__data="data:application/pdf;base64," + INVOICE_B64), "without a"),
-        (with_(source__data=base64.urlsafe_b64encode(INVOICE.read_bytes()).decode() + "-_"), "not base64"),
-        (with_(source__data=base64.b64encode(b"%PDF-1.4 another").decode()), "another file"),
-        (with_(source__data="not base64 at all!"), "not base64"),
-        (with_(citations=KeyError), "Enable citations"),
-        (with_(citations=True), '{"enabled": True}'),
-        (with_(citations={"enabled": "true"}), '{"enabled": True}'),
-        (with_(title=3), "optional text"),
-        (with_(pages=2), "has no ['pages']"),
-        (with_(source__filename="invoice.pdf"), "remove ['filename']"),
+        (edited(SOLUTION_BLOCK, type="image"), 'type should be "document"'),
+        (edited(SOLUTION_BLOCK, source__media_type="pdf"), "application/pdf"),
+        (edited(SOLUTION_BLOCK, source__type="file"), '"base64"'),
+        (edited(SOLUTION_BLOCK, source__data=INVOICE_B64.encode()), "must be a str"),
+        (edited(SOLUTION_BLOCK, source__data="data:application/pdf;base64," + INVOICE_B64), "without a"),
+        (edited(SOLUTION_BLOCK, source__data=base64.urlsafe_b64encode(INVOICE.read_bytes()).decode() + "-_"),
+         "not base64"),
+        (edited(SOLUTION_BLOCK, source__data=base64.b64encode(b"%PDF-1.4 another").decode()), "another file"),
+        (edited(SOLUTION_BLOCK, source__data="not base64 at all!"), "not base64"),
+        (edited(SOLUTION_BLOCK, citations=KeyError), "Enable citations"),
+        (edited(SOLUTION_BLOCK, citations=True), '{"enabled": True}'),
+        (edited(SOLUTION_BLOCK, citations={"enabled": "true"}), '{"enabled": True}'),
+        (edited(SOLUTION_BLOCK, title=3), "optional text"),
+        (edited(SOLUTION_BLOCK, pages=2), "has no ['pages']"),
+        (edited(SOLUTION_BLOCK, source__filename="invoice.pdf"), "remove ['filename']"),
         ({"type": ..., "source": ..., "citations": ...}, "Replace each ..."),
         ("document", "Build a dict"),
     ],

@@ -11,7 +11,7 @@ from pathlib import Path
 import anthropic
 import httpx2
 import pytest
-from conftest import make_recording
+from conftest import RETRY_CLASSES, make_recording
 
 from helpers.checks import errors as check
 from helpers.checks.errors import SCENARIOS, FakeSleep, ScriptedSend, TooManyCalls, run_scenario
@@ -394,10 +394,10 @@ def test_the_401_text_is_the_apis_and_exercise_1_quotes_it():
     assert wrong_key.response.body["error"] == {"type": "authentication_error", "message": "invalid x-api-key"}
     assert wrong_key.response.headers["x-should-retry"] == "false"
     assert check.CASES["d"] == "401 authentication_error: 'invalid x-api-key'"
-    assert check.check_classification(ALL_RIGHT).ok
-    told = check.check_classification(dict(ALL_RIGHT, d="retry")).problems
+    assert check.check_classification(RETRY_CLASSES).ok
+    told = check.check_classification(dict(RETRY_CLASSES, d="retry")).problems
     assert told == ["d: fix, not retry: a wrong key stays wrong: fix ANTHROPIC_API_KEY."]
-    assert check.check_classification(dict(ALL_RIGHT, d="fix", a="fix")).problems[0].startswith("a: retry, not fix")
+    assert check.check_classification(dict(RETRY_CLASSES, d="fix", a="fix")).problems[0].startswith("a: retry, not fix")
 
 
 def test_the_concurrent_tickets_are_recorded_with_their_counters():
@@ -583,22 +583,11 @@ def test_check_retry_wrapper_names_missing_parameters_and_lists_problems():
     assert "❌" in repr(res)
 
 
-ALL_RIGHT = {
-    "a": "retry",
-    "b": "fix",
-    "c": "retry",
-    "d": "fix",
-    "e": "fix",
-    "f": "retry",
-    "g": "fix",
-    "h": "retry",
-    "i": "fix",
-}
 
 
 def test_check_classification_correct_and_case_insensitive():
-    assert check.check_classification(ALL_RIGHT).ok
-    assert check.check_classification({k: f" {v.upper()} " for k, v in ALL_RIGHT.items()}).ok
+    assert check.check_classification(RETRY_CLASSES).ok
+    assert check.check_classification({k: f" {v.upper()} " for k, v in RETRY_CLASSES.items()}).ok
 
 
 def test_check_classification_unfilled_and_not_a_dict():
@@ -609,7 +598,7 @@ def test_check_classification_unfilled_and_not_a_dict():
 
 
 def test_check_classification_explains_each_wrong_answer():
-    answers = dict(ALL_RIGHT, b="retry", c=..., d="maybe", z="fix")
+    answers = dict(RETRY_CLASSES, b="retry", c=..., d="maybe", z="fix")
     problems = check.check_classification(answers).problems
     assert problems[0].startswith("b: fix, not retry: the request itself is malformed")
     assert problems[1] == 'c: still ... ; answer "retry" or "fix".'

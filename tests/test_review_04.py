@@ -5,26 +5,14 @@ from __future__ import annotations
 import copy
 
 import pytest
+from conftest import STOCK_TOOL, edited
 
 from helpers.checks import tool_use
 from helpers.models import OPUS
 
-STOCK = {
-    "name": "get_stock_price",
-    "description": "Returns the latest trade price of a stock, given its ticker symbol. Use it for share prices.",
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "ticker": {"type": "string", "description": "The stock's ticker symbol, e.g. AAPL"},
-            "currency": {"type": "string", "enum": ["USD", "EUR", "JPY"], "description": "USD if not given"},
-        },
-        "required": ["ticker"],
-    },
-}
-
 
 def _with(param, **spec):
-    tool = copy.deepcopy(STOCK)
+    tool = copy.deepcopy(STOCK_TOOL)
     tool["input_schema"]["properties"][param] = {"description": f"The {param}", **spec}
     return tool
 
@@ -35,7 +23,7 @@ CONSTS = [{"const": "USD"}, {"const": "EUR"}, {"const": "JPY"}]
 @pytest.mark.parametrize(
     "tool",
     [
-        STOCK,
+        STOCK_TOOL,
         _with("currency", type="string", anyOf=CONSTS),  # 04-3: an anyOf of consts is the same rule
         _with("currency", type=["string"], enum=["USD", "EUR", "JPY"]),  # 04-3: a one-type list
         _with("currency", oneOf=CONSTS),
@@ -58,8 +46,8 @@ def test_equivalent_schemas_pass(tool):
         (_with("currency", type=["string"]), "GBP"),  # no enum: any string passes
         (_with("currency", type="integer", enum=["USD", "EUR", "JPY"]), "USD"),
         (_with("ticker", type=["string", "integer"]), "number as ticker"),
-        ({**STOCK, "input_schema": {**STOCK["input_schema"], "required": []}}, "without a ticker"),
-        ({**STOCK, "input_schema": {**STOCK["input_schema"], "required": ["ticker", "currency"]}}, "default (USD)"),
+        (edited(STOCK_TOOL, input_schema__required=[]), "without a ticker"),
+        (edited(STOCK_TOOL, input_schema__required=["ticker", "currency"]), "default (USD)"),
     ],
 )
 def test_wrong_schemas_fail_with_the_reason(tool, says):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import json
 
 import matplotlib
 import pytest
 from anthropic.types import ToolUseBlock
+from conftest import edited
 
 from helpers.checks import tool_use as check
 from helpers.config import RECORDINGS_DIR
@@ -34,18 +34,7 @@ SOLUTION_TOOL = {
 }
 
 
-def tool_with(**changes):
-    tool = copy.deepcopy(SOLUTION_TOOL)
-    for path, value in changes.items():
-        *parents, last = path.split("__")
-        target = tool
-        for p in parents:
-            target = target[p]
-        if value is KeyError:
-            del target[last]
-        else:
-            target[last] = value
-    return tool
+
 
 
 def solution_message(content=json.dumps):
@@ -137,7 +126,8 @@ def test_tool_definition_solution_is_correct():
 def test_tool_definition_placeholder_and_non_dict():
     blank = {"name": ..., "description": ..., "input_schema": ...}
     assert "Replace each ..." in repr(check.check_tool_definition(blank))
-    assert "Still a placeholder: input_schema" in repr(check.check_tool_definition(tool_with(input_schema=...)))
+    unfilled = edited(SOLUTION_TOOL, input_schema=...)
+    assert "Still a placeholder: input_schema" in repr(check.check_tool_definition(unfilled))
     assert "got list" in repr(check.check_tool_definition([]))
 
 
@@ -171,13 +161,13 @@ def test_tool_definition_openai_format_is_named():
     ],
 )
 def test_tool_definition_mistakes_get_specific_feedback(changes, expected):
-    res = check.check_tool_definition(tool_with(**changes))
+    res = check.check_tool_definition(edited(SOLUTION_TOOL, **changes))
     assert not res.ok
     assert expected in repr(res)
 
 
 def test_tool_definition_schema_that_rejects_a_valid_call_is_caught():
-    tool = tool_with(input_schema__properties__ticker__pattern="^[0-9]+$")
+    tool = edited(SOLUTION_TOOL, input_schema__properties__ticker__pattern="^[0-9]+$")
     assert "rejects {'ticker': 'AAPL'}" in repr(check.check_tool_definition(tool))
 
 
